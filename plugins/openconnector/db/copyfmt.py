@@ -1,0 +1,38 @@
+"""Rows in Postgres COPY text format, built as bytes without a per-field round trip through str.
+
+Streaming staging rows with COPY is several times faster than INSERTs; this is the hot path of the
+fetch and map stages, so the encoders are tiny and allocation-light.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+NULL: Final = b"\\N"
+_SPECIALS: Final = (b"\\", b"\t", b"\n", b"\r")
+
+
+def text_field(value: str | None) -> bytes:
+    """Encode an arbitrary text value (ids, error messages) for COPY."""
+    if value is None:
+        return NULL
+    raw = value.encode()
+    if any(s in raw for s in _SPECIALS):
+        raw = raw.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\n", b"\\n").replace(b"\r", b"\\r")
+    return raw
+
+
+def json_field(raw_json: bytes | None) -> bytes:
+    """Encode compact JSON for COPY.
+
+    Compact JSON never holds a raw tab, newline or carriage return (they are escaped inside
+    strings), so only backslashes need doubling.
+    """
+    if raw_json is None:
+        return NULL
+    return raw_json.replace(b"\\", b"\\\\") if b"\\" in raw_json else raw_json
+
+
+def row(*fields: bytes) -> bytes:
+    """Join encoded fields into one COPY line."""
+    return b"\t".join(fields) + b"\n"

@@ -1,0 +1,418 @@
+"""Every SQL statement the project runs (the schema itself is in ``migrations.py``).
+
+Statements that touch a run's staging tables are templates: ``{objects}``, ``{mapped}``, ``{plan}``
+are filled with quoted identifiers by ``staging_sql()``; values always travel as parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from psycopg2 import sql
+
+STAGING_SCHEMA: Final = "openconnector_staging"
+
+# --- synchronization log (one row per run) -------------------------------------------------------
+
+BEGIN_RUN: Final = """
+INSERT INTO openconnector.synchronization_log AS l
+    (synchronization_id, dag_run_id, test, force, windowed, mapping_fingerprint, status)
+VALUES (%(sync)s, %(dag_run)s, %(test)s, %(force)s, %(windowed)s, %(fingerprint)s, 'running')
+ON CONFLICT (synchronization_id, dag_run_id) DO UPDATE SET
+    test = EXCLUDED.test, force = EXCLUDED.force, windowed = EXCLUDED.windowed,
+    mapping_fingerprint = EXCLUDED.mapping_fingerprint, status = 'running', message = NULL,
+    fetch_complete = NULL, fetch_token = NULL, partitions = NULL, finished_at = NULL,
+    fetched = NULL, new = NULL, changed = NULL, unchanged = NULL, deleted = NULL, skipped = NULL, invalid = NULL,
+    stages = '{}'::jsonb
+RETURNING id
+"""
+
+GET_RUN: Final = """
+SELECT id, synchronization_id, dag_run_id, test, force, windowed, status, fetch_complete, fetch_token,
+       partitions, mapping_fingerprint, fetched, stages
+FROM openconnector.synchronization_log
+WHERE synchronization_id = %(sync)s AND dag_run_id = %(dag_run)s
+"""
+
+FINISH_FETCH: Final = """
+UPDATE openconnector.synchronization_log
+SET fetch_complete = %(complete)s, fetch_token = %(token)s, partitions = %(partitions)s, fetched = %(fetched)s
+WHERE id = %(run)s
+"""
+
+RECORD_STAGE: Final = """
+UPDATE openconnector.synchronization_log
+SET stages = jsonb_set(
+        CASE WHEN stages ? %(stage)s THEN stages ELSE stages || jsonb_build_object(%(stage)s, '{}'::jsonb) END,
+        ARRAY[%(stage)s, %(part)s], %(stats)s::jsonb, true)
+WHERE id = %(run)s
+"""
+
+FINISH_RUN: Final = """
+UPDATE openconnector.synchronization_log
+SET status = %(status)s, message = %(message)s, finished_at = now(),
+    fetched = coalesce(%(fetched)s, fetched), new = %(new)s, changed = %(changed)s, unchanged = %(unchanged)s,
+    deleted = %(deleted)s, skipped = %(skipped)s, invalid = %(invalid)s
+WHERE id = %(run)s
+"""
+
+FAIL_RUN: Final = """
+UPDATE openconnector.synchronization_log
+SET status = 'failed', message = %(message)s, finished_at = now()
+WHERE synchronization_id = %(sync)s AND dag_run_id = %(dag_run)s AND status = 'running'
+"""
+
+# Runs of this synchronization other than the current one that never finished: with one active run
+# per DAG they can only be crashed runs, so they are closed and their staging reclaimed.
+ABANDON_OTHER_RUNS: Final = """
+UPDATE openconnector.synchronization_log
+SET status = 'failed', finished_at = now(),
+    message = coalesce(message, 'abandoned: the run stopped before finishing and a later run started')
+WHERE synchronization_id = %(sync)s AND id <> %(run)s AND status = 'running'
+"""
+
+STAGING_TABLES_OF_OTHER_RUNS: Final = """
+SELECT t.tablename
+FROM pg_tables t
+JOIN openconnector.synchronization_log l
+  ON t.tablename LIKE 'r' || l.id || '\\_%%'
+WHERE t.schemaname = 'openconnector_staging' AND l.synchronization_id = %(sync)s AND l.id <> %(run)s
+"""
+
+ORPHAN_STAGING_TABLES: Final = """
+SELECT t.tablename
+FROM pg_tables t
+WHERE t.schemaname = 'openconnector_staging'
+  AND NOT EXISTS (
+      SELECT 1 FROM openconnector.synchronization_log l
+      WHERE t.tablename LIKE 'r' || l.id || '\\_%%' AND l.status = 'running')
+"""
+
+STAGING_TABLES_OF_RUN: Final = """
+SELECT tablename FROM pg_tables WHERE schemaname = 'openconnector_staging' AND tablename LIKE %(prefix)s
+"""
+
+EXPIRE_LOGS: Final = """
+DELETE FROM openconnector.synchronization_log
+WHERE synchronization_id = %(sync)s AND started_at < now() - make_interval(days => %(days)s) AND id <> %(run)s
+"""
+
+# --- staging: fetch ------------------------------------------------------------------------------
+
+CREATE_OBJECTS: Final = """
+CREATE UNLOGGED TABLE {objects} (
+    seq         bigint NOT NULL,
+    bucket      smallint NOT NULL,
+    origin_id   text,
+    origin_hash text,
+    status      text NOT NULL,
+    error       text,
+    body        text
+) WITH (autovacuum_enabled = false)
+"""
+
+COPY_OBJECTS: Final = "COPY {objects} (seq, bucket, origin_id, origin_hash, status, error, body) FROM STDIN"
+
+# Hash joins serve every later query better than an index would; statistics are what they need.
+ANALYZE_OBJECTS: Final = "ANALYZE {objects}"
+
+# Objects the map stage must map: new, reappeared, changed at the source, mapped with another mapping,
+# or everything when forced. Unchanged objects are never mapped again.
+OBJECTS_TO_MAP: Final = """
+SELECT o.seq, o.origin_id, o.body, c.target_id
+FROM {objects} o
+LEFT JOIN openconnector.contracts c
+  ON c.synchronization_id = %(sync)s AND c.origin_id = o.origin_id
+WHERE o.status = 'ok' AND o.bucket %% %(partitions)s = %(partition)s
+  AND (%(force)s OR c.origin_id IS NULL OR c.target_id IS NULL
+       OR c.origin_hash IS DISTINCT FROM o.origin_hash
+       OR c.mapping_fingerprint IS DISTINCT FROM %(fingerprint)s)
+ORDER BY o.seq
+"""
+
+COUNT_TO_MAP: Final = """
+SELECT count(*)
+FROM {objects} o
+LEFT JOIN openconnector.contracts c
+  ON c.synchronization_id = %(sync)s AND c.origin_id = o.origin_id
+WHERE o.status = 'ok'
+  AND (%(force)s OR c.origin_id IS NULL OR c.target_id IS NULL
+       OR c.origin_hash IS DISTINCT FROM o.origin_hash
+       OR c.mapping_fingerprint IS DISTINCT FROM %(fingerprint)s)
+"""
+
+COUNT_OBJECTS: Final = "SELECT count(*) FROM {objects}"
+
+# --- staging: map --------------------------------------------------------------------------------
+
+CREATE_MAPPED: Final = """
+CREATE UNLOGGED TABLE {mapped} (
+    seq         bigint NOT NULL,
+    target_id   text,
+    target_hash text,
+    error       text,
+    body        text
+) WITH (autovacuum_enabled = false)
+"""
+
+COPY_MAPPED: Final = "COPY {mapped} (seq, target_id, target_hash, error, body) FROM STDIN"
+
+# --- hash-diff -----------------------------------------------------------------------------------
+
+# One plan row per staged object plus one per vanished contract. The first occurrence of an origin id
+# wins; later ones are invalid (a source listing one id twice is a source bug worth seeing).
+CREATE_PLAN: Final = """
+CREATE UNLOGGED TABLE {plan} WITH (autovacuum_enabled = false) AS
+WITH staged AS (
+    SELECT o.*, CASE WHEN o.origin_id IS NULL THEN 1
+                     ELSE row_number() OVER (PARTITION BY o.origin_id ORDER BY o.seq) END AS occurrence
+    FROM {objects} o
+)
+SELECT o.seq, o.origin_id, o.origin_hash, m.target_id, m.target_hash,
+    CASE
+        WHEN o.status = 'invalid' OR o.occurrence > 1 OR m.error IS NOT NULL THEN 'invalid'
+        WHEN o.status = 'skipped' THEN 'skipped'
+        WHEN m.seq IS NULL THEN 'unchanged'
+        WHEN c.origin_id IS NULL OR c.target_id IS NULL THEN 'create'
+        WHEN NOT %(force)s AND c.target_hash = m.target_hash THEN 'unchanged'
+        ELSE 'update'
+    END AS action,
+    CASE WHEN o.occurrence > 1
+         THEN 'duplicate origin id ' || quote_literal(o.origin_id) || ': the source listed it more than once; the first one was used'
+         ELSE coalesce(o.error, m.error) END AS error,
+    m.seq IS NOT NULL AS mapped,
+    NULL::text AS write_status,
+    NULL::text AS write_message
+FROM staged o
+LEFT JOIN ({mapped_union}) m ON m.seq = o.seq
+LEFT JOIN openconnector.contracts c ON c.synchronization_id = %(sync)s AND c.origin_id = o.origin_id
+"""
+
+# Contracts whose object is gone from a complete fetch: their target objects are deleted.
+ADD_DELETIONS: Final = """
+INSERT INTO {plan} (seq, origin_id, origin_hash, target_id, target_hash, action, error, mapped)
+SELECT NULL, c.origin_id, c.origin_hash, c.target_id, c.target_hash, 'delete', NULL, false
+FROM openconnector.contracts c
+WHERE c.synchronization_id = %(sync)s AND c.target_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM {objects} o WHERE o.origin_id = c.origin_id)
+"""
+
+COUNT_LIVE_CONTRACTS: Final = """
+SELECT count(*) FROM openconnector.contracts WHERE synchronization_id = %(sync)s AND target_id IS NOT NULL
+"""
+
+PLAN_COUNTS: Final = "SELECT action, write_status, count(*) FROM {plan} GROUP BY action, write_status"
+
+COUNT_MISSING_IDS: Final = "SELECT count(*) FROM {objects} WHERE status = 'invalid' AND origin_id IS NULL"
+
+ANALYZE_PLAN: Final = "ANALYZE {plan}"
+
+# --- write: contracts and contract log (every target) --------------------------------------------
+
+UPSERT_WRITTEN_CONTRACTS: Final = """
+INSERT INTO openconnector.contracts AS c (
+    synchronization_id, origin_id, target_id, origin_hash, target_hash, mapping_fingerprint,
+    source_last_changed, source_last_checked, source_last_synced,
+    target_last_changed, target_last_synced, target_last_action, last_run_seen)
+SELECT %(sync)s, p.origin_id, p.target_id, p.origin_hash, p.target_hash, %(fingerprint)s,
+       %(now)s, %(now)s, %(now)s, %(now)s, %(now)s, p.action, %(run)s
+FROM {plan} p
+WHERE p.action IN ('create', 'update') {only_written}
+ON CONFLICT (synchronization_id, origin_id) DO UPDATE SET
+    target_id = EXCLUDED.target_id, origin_hash = EXCLUDED.origin_hash, target_hash = EXCLUDED.target_hash,
+    mapping_fingerprint = EXCLUDED.mapping_fingerprint,
+    source_last_changed = CASE WHEN c.origin_hash IS DISTINCT FROM EXCLUDED.origin_hash
+                               THEN EXCLUDED.source_last_changed ELSE c.source_last_changed END,
+    source_last_checked = EXCLUDED.source_last_checked, source_last_synced = EXCLUDED.source_last_synced,
+    target_last_changed = EXCLUDED.target_last_changed, target_last_synced = EXCLUDED.target_last_synced,
+    target_last_action = EXCLUDED.target_last_action, last_run_seen = EXCLUDED.last_run_seen, updated = %(now)s
+"""
+
+# Unchanged objects that were mapped (their source or the mapping changed, the result did not): keep
+# the new origin hash and fingerprint so the next run skips them without mapping.
+TOUCH_MAPPED_UNCHANGED: Final = """
+UPDATE openconnector.contracts c
+SET origin_hash = p.origin_hash, mapping_fingerprint = %(fingerprint)s,
+    source_last_changed = CASE WHEN c.origin_hash IS DISTINCT FROM p.origin_hash THEN %(now)s
+                               ELSE c.source_last_changed END,
+    source_last_checked = %(now)s, last_run_seen = %(run)s, updated = %(now)s
+FROM {plan} p
+WHERE p.action = 'unchanged' AND p.mapped AND c.synchronization_id = %(sync)s AND c.origin_id = p.origin_id
+"""
+
+TOUCH_SEEN: Final = """
+UPDATE openconnector.contracts c
+SET source_last_checked = %(now)s, last_run_seen = %(run)s
+FROM {plan} p
+WHERE p.action IN ('unchanged', 'skipped', 'invalid') AND NOT p.mapped
+  AND c.synchronization_id = %(sync)s AND c.origin_id = p.origin_id
+"""
+
+MARK_DELETED_CONTRACTS: Final = """
+UPDATE openconnector.contracts c
+SET target_id = NULL, target_hash = NULL, target_last_action = 'delete',
+    target_last_changed = %(now)s, target_last_synced = %(now)s, updated = %(now)s
+FROM {plan} p
+WHERE p.action = 'delete' {only_written} AND c.synchronization_id = %(sync)s AND c.origin_id = p.origin_id
+"""
+
+# A write the target refused is logged as 'invalid' or 'failed' with the target's own message.
+INSERT_CONTRACT_LOG: Final = """
+INSERT INTO openconnector.contract_log (run_id, synchronization_id, origin_id, target_id, action, test, source, mapped, error)
+SELECT %(run)s, %(sync)s, p.origin_id, p.target_id,
+       CASE WHEN p.write_status IN ('invalid', 'failed') THEN p.write_status ELSE p.action END, %(test)s,
+       CASE WHEN %(bodies)s OR p.action = 'invalid' OR p.write_status IN ('invalid', 'failed') THEN o.body::jsonb END,
+       CASE WHEN %(bodies)s OR p.write_status IN ('invalid', 'failed') THEN m.body::jsonb END,
+       coalesce(p.write_message, p.error)
+FROM {plan} p
+LEFT JOIN {objects} o ON o.seq = p.seq
+LEFT JOIN ({mapped_union}) m ON m.seq = p.seq
+WHERE p.action IN ({actions}) OR p.write_status IN ('invalid', 'failed')
+"""
+
+# --- write: HTTP targets, batch by batch ---------------------------------------------------------
+
+# Writes still to do: never started, or started by an attempt that crashed before recording them.
+PENDING_WRITES: Final = """
+SELECT p.origin_id, p.action, p.target_id, m.body, p.write_status = 'pending' AS pending
+FROM {plan} p
+LEFT JOIN ({mapped_union}) m ON m.seq = p.seq
+WHERE p.action IN ('create', 'update', 'delete') AND (p.write_status IS NULL OR p.write_status = 'pending')
+ORDER BY p.action = 'delete', p.seq, p.origin_id
+"""
+
+MARK_WRITES_PENDING: Final = """
+UPDATE {plan} SET write_status = 'pending'
+WHERE origin_id = ANY(%(origins)s) AND action IN ('create', 'update', 'delete')
+"""
+
+RECORD_WRITE_OUTCOMES: Final = """
+UPDATE {plan} p
+SET write_status = v.status, write_message = v.message, target_id = coalesce(v.target_id, p.target_id)
+FROM unnest(%(origins)s::text[], %(statuses)s::text[], %(targets)s::text[], %(messages)s::text[])
+     AS v(origin_id, status, target_id, message)
+WHERE p.origin_id = v.origin_id AND p.action IN ('create', 'update', 'delete')
+"""
+
+# --- the built-in register store -----------------------------------------------------------------
+
+UPSERT_REGISTER: Final = """
+INSERT INTO openconnector.registers AS r (slug, title, description, version)
+VALUES (%(slug)s, %(title)s, %(description)s, %(version)s)
+ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
+    version = EXCLUDED.version,
+    updated = CASE WHEN (r.title, r.description, r.version) IS DISTINCT FROM
+                        (EXCLUDED.title, EXCLUDED.description, EXCLUDED.version) THEN now() ELSE r.updated END
+RETURNING id
+"""
+
+UPSERT_SCHEMA: Final = """
+INSERT INTO openconnector.schemas AS s (register_id, slug, title, description, version, definition)
+VALUES (%(register)s, %(slug)s, %(title)s, %(description)s, %(version)s, %(definition)s)
+ON CONFLICT (register_id, slug) DO UPDATE SET title = EXCLUDED.title, description = EXCLUDED.description,
+    version = EXCLUDED.version, definition = EXCLUDED.definition,
+    updated = CASE WHEN s.definition IS DISTINCT FROM EXCLUDED.definition THEN now() ELSE s.updated END
+RETURNING id
+"""
+
+# The stored object is OpenRegister's shape: the properties, ``id`` and ``@self`` metadata. An update
+# keeps the object's ``created``; a write of a soft-deleted object brings it back, as OpenRegister's
+# POST-with-id does.
+UPSERT_REGISTER_OBJECTS: Final = """
+INSERT INTO openconnector.objects AS t
+    (register_id, schema_id, uuid, object, created, updated, deleted, synchronization_id, origin_id)
+SELECT %(register)s, %(schema)s, p.target_id::uuid,
+       m.body::jsonb || jsonb_build_object('id', p.target_id, '@self', jsonb_build_object(
+           'id', p.target_id, 'register', %(register)s::text, 'schema', %(schema)s::text,
+           'name', p.target_id, 'uri', %(uri_prefix)s || p.target_id, 'version', NULL,
+           'created', %(now_text)s, 'updated', %(now_text)s, 'deleted', NULL,
+           'source', 'openconnector', 'synchronization', %(sync)s, 'originId', p.origin_id)),
+       %(now)s, %(now)s, NULL, %(sync)s, p.origin_id
+FROM {plan} p
+JOIN ({mapped_union}) m ON m.seq = p.seq
+WHERE p.action IN ('create', 'update')
+ON CONFLICT (register_id, schema_id, uuid) DO UPDATE SET
+    object = jsonb_set(EXCLUDED.object, '{{@self,created}}', to_jsonb(to_char(t.created AT TIME ZONE 'UTC',
+             'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'))),
+    updated = EXCLUDED.updated, deleted = NULL,
+    synchronization_id = EXCLUDED.synchronization_id, origin_id = EXCLUDED.origin_id
+"""
+
+SOFT_DELETE_REGISTER_OBJECTS: Final = """
+UPDATE openconnector.objects t
+SET deleted = %(now)s, updated = %(now)s,
+    object = jsonb_set(t.object, '{{@self,deleted}}', jsonb_build_object(
+        'deletedBy', 'openconnector', 'deletedAt', %(now_text)s, 'objectId', p.target_id,
+        'reason', 'vanished from the source of synchronization ' || %(sync)s))
+FROM {plan} p
+WHERE p.action = 'delete' AND t.register_id = %(register)s AND t.schema_id = %(schema)s
+  AND t.uuid = p.target_id::uuid
+"""
+
+LIST_REGISTER_OBJECTS: Final = """
+SELECT o.object
+FROM openconnector.objects o
+JOIN openconnector.registers r ON r.id = o.register_id
+JOIN openconnector.schemas s ON s.id = o.schema_id
+WHERE r.slug = %(register)s AND s.slug = %(schema)s AND (%(deleted)s OR o.deleted IS NULL)
+ORDER BY o.created, o.uuid
+"""
+
+# --- maintenance ---------------------------------------------------------------------------------
+
+# Forget everything about one synchronization: its contracts, runs (and their contract logs) and the
+# register objects it wrote. The next run starts from nothing, as the first one did.
+RESET_SYNCHRONIZATION: Final = """
+DELETE FROM openconnector.objects WHERE synchronization_id = %(sync)s;
+DELETE FROM openconnector.contracts WHERE synchronization_id = %(sync)s;
+DELETE FROM openconnector.synchronization_log WHERE synchronization_id = %(sync)s;
+"""
+
+# --- inspection ----------------------------------------------------------------------------------
+
+GET_CONTRACTS: Final = """
+SELECT synchronization_id, origin_id, target_id, origin_hash, target_hash, mapping_fingerprint,
+       source_last_changed, source_last_checked, source_last_synced, target_last_changed,
+       target_last_synced, target_last_action, last_run_seen, created, updated
+FROM openconnector.contracts WHERE synchronization_id = %(sync)s ORDER BY origin_id
+"""
+
+GET_RUNS: Final = """
+SELECT id, dag_run_id, test, force, status, message, fetch_complete, windowed, fetched, new, changed,
+       unchanged, deleted, skipped, invalid, stages, started_at, finished_at
+FROM openconnector.synchronization_log WHERE synchronization_id = %(sync)s ORDER BY id
+"""
+
+GET_CONTRACT_LOG: Final = """
+SELECT origin_id, target_id, action, test, source, mapped, error
+FROM openconnector.contract_log WHERE run_id = %(run)s ORDER BY id
+"""
+
+
+def staging_table(run_id: int, name: str) -> sql.Identifier:
+    """Return the quoted identifier of one of a run's staging tables (``r42_objects``)."""
+    return sql.Identifier(STAGING_SCHEMA, f"r{run_id}_{name}")
+
+
+def staging_sql(template: str, run_id: int, partitions: int = 0, **extra: str) -> sql.Composed:
+    """Fill a staging template with the run's table identifiers.
+
+    ``{mapped_union}`` becomes a UNION ALL over the run's ``partitions`` mapped tables (or an empty
+    relation of the same shape when nothing was mapped).
+    """
+    if partitions:
+        union = sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT seq, target_id, target_hash, error, body FROM {}").format(staging_table(run_id, f"mapped_{k}"))
+            for k in range(partitions)
+        )
+    else:
+        union = sql.SQL(
+            "SELECT NULL::bigint AS seq, NULL::text AS target_id, NULL::text AS target_hash,"
+            " NULL::text AS error, NULL::text AS body WHERE false"
+        )
+    return sql.SQL(template).format(
+        objects=staging_table(run_id, "objects"),
+        plan=staging_table(run_id, "plan"),
+        mapped_union=union,
+        **{k: sql.SQL(v) for k, v in extra.items()},
+    )

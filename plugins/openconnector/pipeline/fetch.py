@@ -1,0 +1,193 @@
+"""The fetch stage: stream every source page into the run's staging table.
+
+Per object it finds the origin id, applies the conditions, computes the origin hash, and appends one
+COPY line; one page at a time is held in memory. The fetch is complete only when every page was read
+and the run is not windowed: only then may later stages delete anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import uuid
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+
+from openconnector.core.hashing import canonical_json
+from openconnector.core.paths import MISSING, get_path
+from openconnector.db import copyfmt
+from openconnector.db.store import Store
+from openconnector.errors import OpenConnectorError
+from openconnector.pipeline.context import RunContext
+from openconnector.pipeline.metrics import StageClock
+from openconnector.spec.synchronization import SynchronizationSpec
+
+log = logging.getLogger(__name__)
+
+#: Staged objects are spread over this many buckets; map partitions take every P-th bucket.
+BUCKETS: Final = 64
+#: Objects to map per map partition when ``partitions: auto``.
+OBJECTS_PER_PARTITION: Final = 100_000
+MAX_AUTO_PARTITIONS: Final = 8
+#: Flush COPY lines to Postgres after this many bytes.
+FLUSH_BYTES: Final = 4 << 20
+
+_OK, _SKIPPED, _INVALID = b"ok", b"skipped", b"invalid"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What the fetch stage reports to the next stages (through XCom: counts only)."""
+
+    run_id: int
+    fetched: int
+    pages: int
+    complete: bool
+    to_map: int
+    partitions: list[int]
+
+    def as_xcom(self) -> dict[str, Any]:
+        """Return the small dict the map stage expands over (``partitions``)."""
+        return {
+            "run": self.run_id,
+            "fetched": self.fetched,
+            "pages": self.pages,
+            "complete": self.complete,
+            "to_map": self.to_map,
+            "partitions": self.partitions,
+        }
+
+
+@dataclass(frozen=True)
+class FetchInput:
+    """The parts the Airflow layer builds for the fetch: pages, conditions, mode."""
+
+    pages: Iterable[Any]  # objects with .number and .objects (openconnector.sources.Page)
+    matches: Callable[[Any], bool] | None
+    windowed: bool
+    fingerprint: str
+
+
+def run_fetch(spec: SynchronizationSpec, ctx: RunContext, store: Store, source: FetchInput) -> FetchResult:
+    """Stage every source object of this run; fail (and stage nothing usable) if any page fails."""
+    clock = StageClock()
+    run = store.begin_run(
+        sync=spec.id, dag_run=ctx.dag_run_id, test=ctx.test, force=ctx.force,
+        windowed=source.windowed, fingerprint=source.fingerprint,
+    )
+    reclaimed = store.reclaim_staging(spec.id, run)
+    store.create_objects_table(run)
+    store.commit()
+    if reclaimed:
+        log.info("Reclaimed %d staging tables left by earlier runs of %s", reclaimed, spec.id)
+
+    stager = _Stager(store, run, spec.source.id_position, source.matches)
+    pages = 0
+    for page in source.pages:
+        pages += 1
+        stager.add_page(page.number, page.objects)
+        log.info("Page %d: %d objects (%d so far)", page.number, len(page.objects), stager.count)
+    stager.flush()
+    store.analyze_objects(run)
+
+    to_map = store.count_to_map(run, sync=spec.id, fingerprint=source.fingerprint, force=ctx.force)
+    partitions = choose_partitions(spec.partitions, to_map)
+    complete = not source.windowed
+    store.finish_fetch(run, complete=complete, token=uuid.uuid4().hex, partitions=len(partitions), fetched=stager.count)
+    stats = clock.stats(stager.count, pages=pages, complete=complete, to_map=to_map, **stager.tally)
+    store.record_stage(run, "fetch", "0", stats)
+    store.commit()
+    return FetchResult(run, stager.count, pages, complete, to_map, partitions)
+
+
+def choose_partitions(setting: int | str, to_map: int) -> list[int]:
+    """Return the map partitions to run: none when nothing needs mapping, else ``setting`` or auto."""
+    if to_map == 0:
+        return []
+    count = setting if isinstance(setting, int) else min(MAX_AUTO_PARTITIONS, math.ceil(to_map / OBJECTS_PER_PARTITION))
+    return list(range(count))
+
+
+class _Stager:
+    """Turn source objects into COPY lines and push them to staging in large batches."""
+
+    def __init__(self, store: Store, run: int, id_position: str, matches: Callable[[Any], bool] | None) -> None:
+        self.store, self.run, self.id_position, self.matches = store, run, id_position, matches
+        self.buffer = bytearray()
+        self.count = 0
+        self.tally = {"skipped": 0, "invalid": 0}
+
+    def add_page(self, page_number: int, objects: list[Any]) -> None:
+        for index, obj in enumerate(objects, start=1):
+            self.count += 1
+            self.buffer += self._line(obj, f"page {page_number}, object {index}")
+        if len(self.buffer) >= FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.store.copy_objects(self.run, bytes(self.buffer))
+            self.buffer.clear()
+
+    def _line(self, obj: Any, where: str) -> bytes:
+        seq = str(self.count).encode()
+        if not isinstance(obj, dict):
+            error = f"{where} is a JSON {_json_type(obj)}, not an object; check source.resultsPosition"
+            return self._invalid(seq, None, error, obj)
+        origin_id, problem = origin_id_of(obj, self.id_position)
+        try:
+            skipped = self.matches is not None and not self.matches(obj)
+        except OpenConnectorError as exc:  # one object the rule cannot evaluate is invalid, not fatal
+            return self._invalid(seq, origin_id, f"{where}: {exc}", obj)
+        if skipped:
+            self.tally["skipped"] += 1
+            return copyfmt.row(seq, _bucket(origin_id), copyfmt.text_field(origin_id), copyfmt.NULL, _SKIPPED,
+                               copyfmt.NULL, copyfmt.NULL)
+        if origin_id is None:
+            return self._invalid(seq, None, f"{where}: {problem}", obj)
+        # The hash ignores key order; the stored body keeps the source's order, which JSONata can see
+        # ($keys, $each), so a mapping behaves in a run exactly as in `mapping test`.
+        origin_hash = hashlib.sha256(canonical_json(obj)).hexdigest().encode()
+        body = _compact_json(obj)
+        return copyfmt.row(seq, _bucket(origin_id), copyfmt.text_field(origin_id), origin_hash, _OK,
+                           copyfmt.NULL, copyfmt.json_field(body))
+
+    def _invalid(self, seq: bytes, origin_id: str | None, error: str, obj: Any) -> bytes:
+        self.tally["invalid"] += 1
+        return copyfmt.row(seq, b"0", copyfmt.text_field(origin_id), copyfmt.NULL, _INVALID,
+                           copyfmt.text_field(error), copyfmt.json_field(_compact_json(obj)))
+
+
+def origin_id_of(obj: dict[str, Any], id_position: str) -> tuple[str | None, str]:
+    """Return the object's origin id as text, or None and why not."""
+    value = get_path(obj, id_position)
+    if value is MISSING or value is None or value == "":
+        keys = ", ".join(repr(k) for k in list(obj)[:12])
+        return None, f"no origin id at idPosition {id_position!r} (the object has keys {keys}); set source.idPosition"
+    if isinstance(value, bool) or isinstance(value, dict | list):
+        return None, f"the value at idPosition {id_position!r} is a JSON {_json_type(value)}, not a string or number"
+    if isinstance(value, float):
+        return (str(int(value)) if value.is_integer() else repr(value)), ""
+    return str(value), ""
+
+
+def _compact_json(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # integers beyond 64 bits: the standard library prints them exactly
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _bucket(origin_id: str | None) -> bytes:
+    return str(zlib.crc32(origin_id.encode()) % BUCKETS if origin_id else 0).encode()
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)

@@ -1,0 +1,106 @@
+"""The write stage: apply the plan to the target and the contracts, then report.
+
+Two ways, by target:
+
+* the built-in register store writes the whole plan with set-based SQL in the same transaction as the
+  contracts: all or nothing;
+* an HTTP target (OpenRegister, any API) takes batches; each batch is marked pending, written, and its
+  outcomes and contracts are committed before the next one. A retried task resumes after the last
+  recorded batch, and hands the target the writes a crash left pending (the target makes them
+  idempotent: client-chosen ids, or a lookup).
+
+A Test run writes neither target nor contracts: it records the run, its counts and (in the contract
+log, flagged ``test``) what would have happened to each object.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import orjson
+
+from openconnector.core.report import Counts, SyncReport
+from openconnector.db.store import RunRow, Store
+from openconnector.pipeline.context import RunContext
+from openconnector.pipeline.diff import check_staging
+from openconnector.pipeline.metrics import StageClock
+from openconnector.targets import Target
+
+log = logging.getLogger(__name__)
+
+ContractLogLevel = Literal["full", "actions", "errors", "none"]
+
+
+def run_write(
+    ctx: RunContext, store: Store, run: RunRow, target: Target, *,
+    contract_log: ContractLogLevel = "full", log_retention_days: int = 30,
+) -> SyncReport:
+    """Write the plan of a run, close the run with its report, and drop its staging."""
+    clock = StageClock()
+    partitions = check_staging(store, run)
+    if not ctx.test:
+        if hasattr(target, "write_batch"):
+            write_in_batches(ctx, store, run, target, partitions)
+        else:
+            target.write(store, ctx, run, partitions)
+            store.apply_contracts(
+                run.id, sync=ctx.synchronization_id, fingerprint=run.mapping_fingerprint or "",
+                partitions=partitions, now=ctx.run_timestamp,
+            )
+    counts = Counts.from_plan(store.plan_counts(run.id))
+    store.insert_contract_log(run.id, sync=ctx.synchronization_id, partitions=partitions, test=ctx.test,
+                              level=contract_log)
+    note = str(run.stages.get("hash_diff", {}).get("0", {}).get("deletion", ""))
+    written = 0 if ctx.test else counts.new + counts.changed + counts.deleted
+    write_stats = clock.stats(written, test=ctx.test)
+    store.record_stage(run.id, "write", "0", write_stats)
+    report = SyncReport(
+        synchronization_id=ctx.synchronization_id, run_id=run.id, dag_run_id=ctx.dag_run_id, counts=counts,
+        test=ctx.test, force=ctx.force, deletion_note="" if note == "planned" else note,
+        stages={**run.stages, "write": {"0": write_stats}},
+    )
+    store.finish_run(run.id, status="success", message=report.message, counts=counts.as_dict())
+    store.expire_logs(ctx.synchronization_id, run.id, log_retention_days)
+    store.commit()
+    store.drop_staging(run.id)
+    store.commit()
+    return report
+
+
+def write_in_batches(ctx: RunContext, store: Store, run: RunRow, target: Any, partitions: int) -> None:
+    """Write the plan to an HTTP target batch by batch, committing each batch's outcomes and contracts."""
+    from openconnector.targets.base import PlannedWrite
+
+    fingerprint = run.mapping_fingerprint or ""
+    target.open(ctx.timestamp_text)
+    try:
+        batch: list[PlannedWrite] = []
+        for origin_id, action, target_id, body, pending in store.stream_pending_writes(run.id, partitions):
+            batch.append(PlannedWrite(origin_id, action, target_id, orjson.loads(body) if body else None, pending))
+            if len(batch) >= target.batch_size:
+                _write_batch(ctx, store, run, target, batch, fingerprint, partitions)
+                batch = []
+        if batch:
+            _write_batch(ctx, store, run, target, batch, fingerprint, partitions)
+    finally:
+        target.close()
+    store.touch_unwritten_contracts(
+        run.id, sync=ctx.synchronization_id, fingerprint=fingerprint, partitions=partitions, now=ctx.run_timestamp
+    )
+
+
+def _write_batch(
+    ctx: RunContext, store: Store, run: RunRow, target: Any, batch: list[Any], fingerprint: str, partitions: int
+) -> None:
+    # Marking the batch pending first (committed) is what lets a retry tell "never tried" from "maybe done".
+    store.mark_writes_pending(run.id, [w.origin_id for w in batch])
+    store.commit()
+    outcomes = target.write_batch(batch)
+    store.record_write_outcomes(
+        run.id, sync=ctx.synchronization_id, fingerprint=fingerprint, partitions=partitions,
+        now=ctx.run_timestamp, outcomes=outcomes,
+    )
+    store.commit()
+    refused = sum(o.status != "done" for o in outcomes)
+    log.info("Wrote %d objects (%d refused by the target)", len(batch) - refused, refused)

@@ -1,0 +1,80 @@
+"""The built-in register store: OpenRegister-shaped objects in the contracts Postgres.
+
+Objects are validated like OpenRegister 1.0 validates them (``core.validation``) and stored with
+``id`` and ``@self`` metadata. Writing is set-based SQL in the same transaction as the contract
+updates, so a crash can never leave a target row without its contract or the other way round.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from openconnector.core.validation import ObjectValidator
+from openconnector.spec.loader import load_register
+from openconnector.targets.base import InvalidObject, Prepared
+
+if TYPE_CHECKING:
+    from openconnector.db.store import RunRow, Store
+    from openconnector.pipeline.context import RunContext
+    from openconnector.spec.target import RegisterTarget as RegisterTargetSpec
+
+#: Keys OpenRegister drops from a written object (its controllers filter them); we drop them too.
+_RESERVED = frozenset({"uuid", "register", "schema"})
+_MAX_REPORTED_ISSUES = 5
+
+
+class RegisterTarget:
+    """Write to a register/schema of the built-in store."""
+
+    def __init__(self, spec: RegisterTargetSpec) -> None:
+        self.register = load_register(spec.register_slug, referenced_from="target.register")
+        self.schema_slug = spec.schema_slug
+        self.schema = self.register.schemas[spec.schema_slug]
+        self._validator: ObjectValidator | None = None
+
+    def fingerprint_parts(self) -> list[Any]:
+        """Return the register, schema and schema definition: editing the schema re-validates every object."""
+        return ["register", self.register.slug, self.schema_slug, self.schema.model_dump(by_alias=True)]
+
+    def prepare(self, mapped: Any) -> Prepared:
+        """Drop keys OpenRegister would drop, take a requested ``id``, validate against the schema."""
+        if not isinstance(mapped, dict):
+            kind = "array" if isinstance(mapped, list) else type(mapped).__name__
+            raise InvalidObject(f"the mapping result is a JSON {kind}, not an object")
+        requested = mapped.get("id")
+        if requested is not None and not _is_uuid(requested):
+            raise InvalidObject(
+                f"the mapped 'id' {requested!r} is not a UUID; register objects are identified by UUIDs. "
+                "Remove 'id' from the mapping to let the contract choose one"
+            )
+        body = {k: v for k, v in mapped.items() if k != "id" and k not in _RESERVED and not k.startswith(("_", "@"))}
+        issues = self.validator.validate(body)
+        if issues:
+            shown = "; ".join(issue.message for issue in issues[:_MAX_REPORTED_ISSUES])
+            more = f" (and {len(issues) - _MAX_REPORTED_ISSUES} more)" if len(issues) > _MAX_REPORTED_ISSUES else ""
+            raise InvalidObject(f"schema {self.register.slug}/{self.schema_slug}: {shown}{more}")
+        return Prepared(body, str(requested) if requested is not None else None)
+
+    @property
+    def validator(self) -> ObjectValidator:
+        """Return the compiled validator (built on first use: never at DAG-parse time)."""
+        if self._validator is None:
+            self._validator = ObjectValidator(self.schema, register=self.register.slug, name=self.schema_slug)
+        return self._validator
+
+    def write(self, store: Store, ctx: RunContext, run: RunRow, partitions: int) -> None:
+        """Upsert created/updated objects and soft-delete vanished ones."""
+        register_id, schema_id = store.ensure_register_schema(self.register, self.schema_slug)
+        store.write_register_objects(
+            run.id, sync=ctx.synchronization_id, register=register_id, schema=schema_id,
+            partitions=partitions, now=ctx.run_timestamp,
+        )
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
