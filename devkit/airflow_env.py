@@ -63,7 +63,7 @@ class LocalAirflow:
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__PARALLELISM": str(self.parallelism),
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",  # trigger() unpauses what it runs
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{ADMIN_USER}:admin",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(self.home / "passwords.json"),
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.url}/execution/",
@@ -230,8 +230,15 @@ class LocalAirflow:
         data = self.api("GET", path, params={"map_index": map_index, "full_content": "true"})
         content = data.get("content", "")
         if isinstance(content, list):
-            return "\n".join(str(item.get("event", item)) if isinstance(item, dict) else str(item) for item in content)
+            return "\n".join(_log_line(item) for item in content)
         return str(content)
+
+
+def _log_line(item: Any) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    errors = [f"{e.get('exc_type')}: {e.get('exc_value')}" for e in item.get("error_detail") or []]
+    return " | ".join([str(item.get("event", "")), *errors])
 
 
 def _group_alive(group: int) -> bool:

@@ -24,7 +24,7 @@ from devkit.demo_source import DemoSource
 from openconnector.db.store import Store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = ("lifecycle", "mapping_edit", "test_run", "failure")
+SCENARIOS = ("lifecycle", "mapping_edit", "test_run", "failure", "window")
 COUNT = 120
 PAGE_SIZE = 25
 
@@ -41,6 +41,21 @@ source:
 mapping: e2e_{name}.jsonata
 target: {{type: register, register: demo, schema: company}}
 retries: 0
+"""
+
+# A daily synchronization whose runs read only their data interval (the demo source ignores the
+# parameter; the test checks every run asked for its own window and deleted nothing).
+WINDOW_EXTRA = """
+schedule: "@daily"
+startDate: 2026-01-01
+source:
+  connection: e2e_window
+  endpoint: /api/companies
+  query: {{pageSize: {page_size}}}
+  resultsPosition: data.items
+  pagination: {{type: pageNumber, param: page, totalPagesPath: meta.pages}}
+  incremental:
+    query: {{updatedSince: "{{{{ data_interval_start | ts }}}}", updatedBefore: "{{{{ data_interval_end | ts }}}}"}}
 """
 
 
@@ -73,9 +88,10 @@ def e2e_include(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(PROJECT_ROOT / "include" / "registers", include / "registers")
     shutil.copytree(PROJECT_ROOT / "include" / "mappings", include / "mappings")
     for name in SCENARIOS:
-        (include / "synchronizations" / f"e2e_{name}.yaml").write_text(
-            textwrap.dedent(SPEC.format(name=name, page_size=PAGE_SIZE))
-        )
+        text = textwrap.dedent(SPEC.format(name=name, page_size=PAGE_SIZE))
+        if name == "window":
+            text = _without_source(text) + textwrap.dedent(WINDOW_EXTRA.format(page_size=PAGE_SIZE))
+        (include / "synchronizations" / f"e2e_{name}.yaml").write_text(text)
         shutil.copy(PROJECT_ROOT / "include" / "mappings" / "demo_companies.jsonata",
                     include / "mappings" / f"e2e_{name}.jsonata")
     (include / "synchronizations" / "e2e_broken.yaml").write_text(
@@ -135,6 +151,19 @@ def db(contracts_db: dict[str, Any]) -> Iterator[Store]:
     conn.autocommit = True
     yield Store(conn)
     conn.close()
+
+
+def _without_source(spec_text: str) -> str:
+    lines, skipping = [], False
+    for line in spec_text.splitlines():
+        if line.startswith("source:"):
+            skipping = True
+            continue
+        if skipping and line.startswith("  "):
+            continue
+        skipping = False
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 def _postgres_connection(params: dict[str, Any]) -> dict[str, Any]:

@@ -187,3 +187,40 @@ def _failure(airflow: LocalAirflow, case: Scenario, run_id: str) -> str:
             lines.append(f"{ti['task_id']}: ...{log[-3000:]}")
     return "\n".join(lines) or "no failed task"
 
+
+
+@pytest.mark.scenario("window")
+def test_backfill_runs_read_their_window_and_never_delete(airflow: LocalAirflow, scenario: Scenario, db: Store) -> None:
+    scenario.source.reset_log()
+    airflow.api("PATCH", f"/dags/{scenario.dag_id}", json={"is_paused": False})
+    airflow.api("POST", "/backfills", json={
+        "dag_id": scenario.dag_id, "from_date": "2026-03-01T00:00:00Z", "to_date": "2026-03-03T00:00:00Z",
+        "max_active_runs": 1,
+    })
+    runs = _wait_for_backfill(airflow, scenario.dag_id, expected=3)
+    windows = {r["data_interval_start"].replace("Z", "+00:00") for r in runs}
+    asked = {q.query.get("updatedSince") for q in scenario.source.request_log if q.path == "/api/companies"}
+    assert windows <= asked, f"runs asked for {sorted(asked)}, expected their windows {sorted(windows)}"
+    log = [r for r in db.runs(scenario.sync_id) if r["status"] == "success"]
+    assert len(log) >= 3 and all(r["windowed"] and r["deleted"] == 0 for r in log)
+    assert all("windowed" in r["message"] for r in log)
+
+    # A manual run has no data interval: it reads the whole source, so it may delete.
+    scenario.source.reset_log()
+    scenario.source.remove([5, 6])
+    manual = run_sync(airflow, scenario)
+    assert manual["deleted"] == 2
+    assert all("updatedSince" not in q.query for q in scenario.source.request_log if q.path == "/api/companies")
+
+
+def _wait_for_backfill(airflow: LocalAirflow, dag_id: str, expected: int, timeout: float = 300) -> list[dict]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = [r for r in airflow.api("GET", f"/dags/{dag_id}/dagRuns")["dag_runs"] if r["run_type"] == "backfill"]
+        if len(runs) >= expected and all(r["state"] in ("success", "failed") for r in runs):
+            assert all(r["state"] == "success" for r in runs), runs
+            return runs
+        time.sleep(1)
+    raise TimeoutError(f"backfill of {dag_id} did not finish")

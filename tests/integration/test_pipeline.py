@@ -180,19 +180,50 @@ def test_partitions_give_the_same_result(store: Store, include_dir: Path, partit
 
 def test_staging_is_dropped_after_the_run_and_leftovers_are_reclaimed(store: Store, include_dir: Path) -> None:
     spec = make_spec(include_dir)
-    ctx = RunContext(spec.id, "crashed", dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
     parts = build_components(spec)
-    run_fetch(spec, ctx, store, FetchInput(pages_of(records(10)), None, False, parts.fingerprint))
-    crashed = store.get_run(spec.id, "crashed")
-    assert _staging_tables(store, crashed.id)
+
+    def fetch_only(dag_run: str) -> Any:
+        ctx = RunContext(spec.id, dag_run, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+        run_fetch(spec, ctx, store, FetchInput(pages_of(records(10)), None, False, parts.fingerprint))
+        return ctx, store.get_run(spec.id, dag_run)
+
+    ctx, failed = fetch_only("failed")
     with pytest.raises(StagingError, match="map partition 0 has not run since the last fetch"):
-        run_diff(spec, ctx, store, crashed)
+        run_diff(spec, ctx, store, failed)
     store.rollback()
+    store.fail_run(spec.id, "failed", "map failed")
+    _, live = fetch_only("live")            # e.g. a backfill run, still going
+    _, stale = fetch_only("stale")          # a worker killed more than a day ago
+    with store.conn.cursor() as cur:
+        cur.execute("UPDATE openconnector.synchronization_log SET started_at = now() - interval '2 days' "
+                    "WHERE id = %s", (stale.id,))
+    store.commit()
 
     report = sync(store, spec, records(10))
-    assert not _staging_tables(store, crashed.id), "a crashed run's staging was not reclaimed"
+    assert not _staging_tables(store, failed.id), "a failed run's staging was not reclaimed"
+    assert not _staging_tables(store, stale.id), "a stale run's staging was not reclaimed"
+    assert _staging_tables(store, live.id), "the staging of a run that may still be going was dropped"
     assert not _staging_tables(store, report.run_id), "a finished run's staging was not dropped"
-    assert {r["dag_run_id"]: r["status"] for r in store.runs(spec.id)}["crashed"] == "failed"
+    status = {r["dag_run_id"]: r["status"] for r in store.runs(spec.id)}
+    assert (status["failed"], status["stale"], status["live"]) == ("failed", "failed", "running")
+
+
+def test_writes_of_one_synchronization_are_serialized(store: Store, include_dir: Path, contracts_db: dict) -> None:
+    import psycopg2
+
+    spec = make_spec(include_dir)
+    other = Store(psycopg2.connect(**contracts_db))
+    try:
+        with other.writer_lock(spec.id):
+            with store.conn.cursor() as cur:
+                cur.execute("SELECT pg_try_advisory_lock(hashtext('openconnector:' || %s))", (spec.id,))
+                assert cur.fetchone()[0] is False, "a second writer got the lock"
+        with store.conn.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(hashtext('openconnector:' || %s))", (spec.id,))
+            assert cur.fetchone()[0] is True, "the lock was not released"
+            cur.execute("SELECT pg_advisory_unlock(hashtext('openconnector:' || %s))", (spec.id,))
+    finally:
+        other.conn.close()
 
 
 def test_contract_log_keeps_source_and_mapped_objects(store: Store, include_dir: Path) -> None:

@@ -7,6 +7,7 @@ its data folder only, so it never collides with a Postgres already on port 5432.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import subprocess
@@ -40,6 +41,9 @@ def ensure_embedded_postgres(databases: tuple[str, ...] = (settings.CONTRACTS_DA
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         server = pgserver.get_server(data_dir, cleanup_mode=None)
+    # pgserver's exit hook only does reference bookkeeping for servers it would stop (we never let it)
+    # and logs to streams that may already be closed at interpreter exit.
+    atexit.unregister(server._cleanup)
     info = server.get_postmaster_info()
     params = {"host": str(info.socket_dir), "port": int(info.port or 5432), "user": "postgres"}
     for name in databases:

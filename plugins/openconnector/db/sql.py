@@ -62,31 +62,32 @@ SET status = 'failed', message = %(message)s, finished_at = now()
 WHERE synchronization_id = %(sync)s AND dag_run_id = %(dag_run)s AND status = 'running'
 """
 
-# Runs of this synchronization other than the current one that never finished: with one active run
-# per DAG they can only be crashed runs, so they are closed and their staging reclaimed.
-ABANDON_OTHER_RUNS: Final = """
+# Runs of this synchronization still 'running' after a day crashed without their failure callback
+# (a killed worker): close them, so their staging is reclaimed below. Younger running runs may be
+# live: a backfill runs beside the scheduled runs.
+ABANDON_STALE_RUNS: Final = """
 UPDATE openconnector.synchronization_log
 SET status = 'failed', finished_at = now(),
-    message = coalesce(message, 'abandoned: the run stopped before finishing and a later run started')
+    message = coalesce(message, 'abandoned: the run stopped more than a day ago without finishing')
 WHERE synchronization_id = %(sync)s AND id <> %(run)s AND status = 'running'
+  AND started_at < now() - interval '1 day'
 """
 
+# Staging left by finished runs of this synchronization (a failed run keeps its staging so its tasks
+# can be retried, until the next run of the synchronization starts).
 STAGING_TABLES_OF_OTHER_RUNS: Final = """
 SELECT t.tablename
 FROM pg_tables t
 JOIN openconnector.synchronization_log l
   ON t.tablename LIKE 'r' || l.id || '\\_%%'
 WHERE t.schemaname = 'openconnector_staging' AND l.synchronization_id = %(sync)s AND l.id <> %(run)s
+  AND l.status <> 'running'
 """
 
-ORPHAN_STAGING_TABLES: Final = """
-SELECT t.tablename
-FROM pg_tables t
-WHERE t.schemaname = 'openconnector_staging'
-  AND NOT EXISTS (
-      SELECT 1 FROM openconnector.synchronization_log l
-      WHERE t.tablename LIKE 'r' || l.id || '\\_%%' AND l.status = 'running')
-"""
+# One writer per synchronization at a time (a backfill may run beside a scheduled run): a session
+# lock held by the write task from its first statement to its last commit.
+LOCK_SYNCHRONIZATION: Final = "SELECT pg_advisory_lock(hashtext('openconnector:' || %(sync)s))"
+UNLOCK_SYNCHRONIZATION: Final = "SELECT pg_advisory_unlock(hashtext('openconnector:' || %(sync)s))"
 
 STAGING_TABLES_OF_RUN: Final = """
 SELECT tablename FROM pg_tables WHERE schemaname = 'openconnector_staging' AND tablename LIKE %(prefix)s

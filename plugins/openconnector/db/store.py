@@ -7,6 +7,7 @@ stage must update target, contracts and logs in one transaction.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
@@ -116,8 +117,8 @@ class Store:
     # --- staging ------------------------------------------------------------------------------------
 
     def reclaim_staging(self, sync: str, run: int) -> int:
-        """Close crashed runs of this synchronization and drop every staging table but this run's."""
-        self._execute(sql.ABANDON_OTHER_RUNS, {"sync": sync, "run": run}).close()
+        """Close runs of this synchronization that crashed long ago; drop the staging of finished runs."""
+        self._execute(sql.ABANDON_STALE_RUNS, {"sync": sync, "run": run}).close()
         with self._execute(sql.STAGING_TABLES_OF_OTHER_RUNS, {"sync": sync, "run": run}) as cur:
             names = [r[0] for r in cur.fetchall()]
         self._drop_tables(names)
@@ -224,6 +225,17 @@ class Store:
         params = dict(sync=sync, fingerprint=fingerprint, run=run, now=now)
         for template in (sql.TOUCH_MAPPED_UNCHANGED, sql.TOUCH_SEEN):
             self._execute(sql.staging_sql(template, run, partitions), params).close()
+
+    @contextlib.contextmanager
+    def writer_lock(self, sync: str) -> Iterator[None]:
+        """Hold the synchronization's writer lock (waits while another run of it is writing)."""
+        self._execute(sql.LOCK_SYNCHRONIZATION, {"sync": sync}).close()
+        try:
+            yield
+        finally:
+            self.conn.rollback()
+            self._execute(sql.UNLOCK_SYNCHRONIZATION, {"sync": sync}).close()
+            self.conn.commit()
 
     # --- write: HTTP targets, batch by batch ---------------------------------------------------------
 

@@ -29,8 +29,11 @@ class FetchObjectsOperator(SyncStageOperator):
         from openconnector.pipeline.templating import render_source
 
         components = build_components(self.spec)
-        source = render_source(self.spec.source, lambda value: self.render_template(value, context))
-        windowed = source.incremental is not None and not ctx.force
+        # A run reads a window only when the spec has one, the run has a data interval (scheduled runs
+        # and backfills; manual runs have none) and it is not forced: otherwise it is a full fetch.
+        windowed = self.spec.source.incremental is not None and not ctx.force and ctx.data_interval_start is not None
+        spec_source = self.spec.source if windowed else self.spec.source.model_copy(update={"incremental": None})
+        source = render_source(spec_source, lambda value: self.render_template(value, context))
         with SourceHook(source.connection).get_client(source, incremental=windowed) as client:
             fetch_input = FetchInput(client.pages(), build_condition(self.spec), windowed, components.fingerprint)
             result = run_fetch(self.spec, ctx, store, fetch_input)

@@ -38,6 +38,17 @@ def run_write(
 ) -> SyncReport:
     """Write the plan of a run, close the run with its report, and drop its staging."""
     clock = StageClock()
+    with store.writer_lock(ctx.synchronization_id):
+        report = _write_and_report(ctx, store, run, target, clock, contract_log, log_retention_days)
+    store.drop_staging(run.id)
+    store.commit()
+    return report
+
+
+def _write_and_report(
+    ctx: RunContext, store: Store, run: RunRow, target: Target, clock: StageClock,
+    contract_log: ContractLogLevel, log_retention_days: int,
+) -> SyncReport:
     partitions = check_staging(store, run)
     if not ctx.test:
         if hasattr(target, "write_batch"):
@@ -62,8 +73,6 @@ def run_write(
     )
     store.finish_run(run.id, status="success", message=report.message, counts=counts.as_dict())
     store.expire_logs(ctx.synchronization_id, run.id, log_retention_days)
-    store.commit()
-    store.drop_staging(run.id)
     store.commit()
     return report
 
