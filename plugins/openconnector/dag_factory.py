@@ -61,7 +61,7 @@ def build_dag(spec: SynchronizationSpec) -> DAG:
     }
     with DAG(
         dag_id=spec.dag_id,
-        dag_display_name=spec.name if spec.name != spec.id else None,
+        dag_display_name=spec.name,
         description=(spec.description.strip().splitlines() or [spec.name])[0][:200],
         schedule=spec.schedule,
         start_date=dt.datetime.combine(spec.start_date, dt.time(), tzinfo=dt.UTC),

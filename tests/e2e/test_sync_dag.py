@@ -224,3 +224,19 @@ def _wait_for_backfill(airflow: LocalAirflow, dag_id: str, expected: int, timeou
             return runs
         time.sleep(1)
     raise TimeoutError(f"backfill of {dag_id} did not finish")
+
+
+def test_a_real_rest_server_we_did_not_write(airflow: LocalAirflow, json_server: str | None, db: Store) -> None:
+    """npm json-server pages with its own _page/_limit parameters and an RFC 8288 Link header."""
+    if json_server is None:
+        pytest.skip("npx (Node.js) is not installed or json-server could not start; install nodejs and npm")
+    from tests.e2e.conftest import JSON_SERVER_COUNT
+
+    airflow.wait_for_dag("sync_e2e_json_server")
+    run_id, state = airflow.run("sync_e2e_json_server")
+    assert state == "success"
+    report = airflow.xcom("sync_e2e_json_server", run_id, "write")
+    assert (report["fetched"], report["new"], report["invalid"]) == (JSON_SERVER_COUNT, JSON_SERVER_COUNT, 0)
+    assert len(db.contracts("e2e_json_server")) == JSON_SERVER_COUNT
+    again = airflow.xcom("sync_e2e_json_server", airflow.run("sync_e2e_json_server")[0], "write")
+    assert again["unchanged"] == JSON_SERVER_COUNT

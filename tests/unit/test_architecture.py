@@ -16,6 +16,7 @@ AIRFLOW_FREE = [
     "openconnector.core.validation",
     "openconnector.core.mapping",
     "openconnector.sources",
+    "openconnector.targets",
     "openconnector.provider",
     "openconnector.spec.loader",
     "openconnector.db.store",

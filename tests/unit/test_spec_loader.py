@@ -71,6 +71,10 @@ INVALID = [
     ("wrong type", BASE + "partitions: 0\n", r"partitions: must be 'auto' or a number from 1 to 64 \(got 0\)"),
     ("not a mapping", "- just\n- a list\n", r"must be a YAML mapping"),
     ("broken YAML", "id: [unclosed\n", r"is not valid YAML \(line \d+, column \d+\)"),
+    ("unknown action mapping of an api target",
+     BASE.replace("target: {type: register, register: demo, schema: company}",
+                  "target: {type: api, connection: crm, create: {endpoint: /c, mapping: nope.jsonata}}"),
+     r"target\.create\.mapping\.file: 'nope\.jsonata' does not exist"),
     ("bad mapping suffix", BASE.replace("demo_companies.jsonata", "demo.txt"), r"mapping\.file: mapping file must end with"),
 ]
 

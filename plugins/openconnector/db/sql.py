@@ -287,6 +287,11 @@ UPDATE {plan} SET write_status = 'pending'
 WHERE origin_id = ANY(%(origins)s) AND action IN ('create', 'update', 'delete')
 """
 
+UNMARK_WRITES_PENDING: Final = """
+UPDATE {plan} SET write_status = NULL
+WHERE origin_id = ANY(%(origins)s) AND action IN ('create', 'update', 'delete') AND write_status = 'pending'
+"""
+
 RECORD_WRITE_OUTCOMES: Final = """
 UPDATE {plan} p
 SET write_status = v.status, write_message = v.message, target_id = coalesce(v.target_id, p.target_id)

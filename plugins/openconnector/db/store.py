@@ -254,6 +254,10 @@ class Store:
         """Mark writes as started, so a crash before their outcome is recorded is known on retry."""
         self._execute(sql.staging_sql(sql.MARK_WRITES_PENDING, run), {"origins": origins}).close()
 
+    def unmark_writes_pending(self, run: int, origins: list[str]) -> None:
+        """Return writes the target never acted on to "not started"."""
+        self._execute(sql.staging_sql(sql.UNMARK_WRITES_PENDING, run), {"origins": origins}).close()
+
     def record_write_outcomes(
         self, run: int, *, sync: str, fingerprint: str, partitions: int, now: dt.datetime, outcomes: list[Any]
     ) -> None:

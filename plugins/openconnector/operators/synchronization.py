@@ -96,6 +96,11 @@ class WriteObjectsOperator(SyncStageOperator):
         from openconnector.pipeline.write import run_write
 
         target = build_components(self.spec).target
+        connection = getattr(self.spec.target, "connection", None)
+        if connection:  # HTTP targets write through their Airflow connection
+            from openconnector.hooks.target import TargetHook
+
+            target = TargetHook(connection).get_target(self.spec.target, synchronization_id=self.spec.id)
         report = run_write(
             ctx, store, self.current_run(ctx, store), target,
             contract_log=self.spec.contract_log, log_retention_days=self.spec.log_retention_days,

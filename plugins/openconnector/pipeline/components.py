@@ -28,7 +28,8 @@ class Components:
 
 def build_components(spec: SynchronizationSpec) -> Components:
     """Load the mapping file and build the target of a spec."""
-    return Components(load_mapping(spec.mapping, settings.mappings_dir()), make_target(spec.target))
+    target = make_target(spec.target, synchronization_id=spec.id)
+    return Components(load_mapping(spec.mapping, settings.mappings_dir()), target)
 
 
 def build_condition(spec: SynchronizationSpec) -> Callable[[Any], bool] | None:

@@ -25,7 +25,8 @@ from openconnector.db.store import RunRow, Store
 from openconnector.pipeline.context import RunContext
 from openconnector.pipeline.diff import check_staging
 from openconnector.pipeline.metrics import StageClock
-from openconnector.targets import Target
+from openconnector.errors import TargetError
+from openconnector.targets import Target, is_batch_target
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def _write_and_report(
 ) -> SyncReport:
     partitions = check_staging(store, run)
     if not ctx.test:
-        if hasattr(target, "write_batch"):
+        if is_batch_target(target):
             write_in_batches(ctx, store, run, target, partitions)
         else:
             target.write(store, ctx, run, partitions)
@@ -105,7 +106,16 @@ def _write_batch(
     # Marking the batch pending first (committed) is what lets a retry tell "never tried" from "maybe done".
     store.mark_writes_pending(run.id, [w.origin_id for w in batch])
     store.commit()
-    outcomes = target.write_batch(batch)
+    try:
+        outcomes = target.write_batch(batch)
+    except TargetError as exc:
+        # Writes the target surely never acted on (refused connection, 429, 503) go back to "not
+        # started", so a retry sends them as fresh writes instead of treating them as maybe done.
+        unsent = list(getattr(exc, "unsent", ()) or ())
+        if unsent:
+            store.unmark_writes_pending(run.id, unsent)
+            store.commit()
+        raise
     store.record_write_outcomes(
         run.id, sync=ctx.synchronization_id, fingerprint=fingerprint, partitions=partitions,
         now=ctx.run_timestamp, outcomes=outcomes,

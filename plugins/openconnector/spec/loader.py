@@ -77,12 +77,14 @@ def check_spec_references(spec: SynchronizationSpec) -> None:
         from openconnector.core.conditions import Conditions
 
         Conditions(spec.conditions, where=f"{where}: conditions")
-    if spec.mapping is not None:
-        mapping_path = settings.mappings_dir() / spec.mapping.file
-        if not mapping_path.is_file():
+    mappings = {"mapping": spec.mapping} if spec.mapping is not None else {}
+    if hasattr(spec.target, "mapping_refs"):
+        mappings.update({f"target.{field}": ref for field, ref in spec.target.mapping_refs().items()})
+    for field, ref in mappings.items():
+        if not (settings.mappings_dir() / ref.file).is_file():
             available = sorted(p.name for p in settings.mappings_dir().glob("*") if p.is_file())
             raise SpecError(
-                f"{where}: mapping.file: {spec.mapping.file!r} does not exist in {_display(settings.mappings_dir())}; "
+                f"{where}: {field}.file: {ref.file!r} does not exist in {_display(settings.mappings_dir())}; "
                 f"available: {_quoted(available)}"
             )
     if spec.target.type == "register":

@@ -15,6 +15,7 @@ from openconnector.spec.loader import load_register
 from openconnector.targets.base import InvalidObject, Prepared
 
 if TYPE_CHECKING:
+    from openconnector.core.validation import ValidationIssue
     from openconnector.db.store import RunRow, Store
     from openconnector.pipeline.context import RunContext
     from openconnector.spec.target import RegisterTarget as RegisterTargetSpec
@@ -39,22 +40,16 @@ class RegisterTarget:
 
     def prepare(self, mapped: Any) -> Prepared:
         """Drop keys OpenRegister would drop, take a requested ``id``, validate against the schema."""
-        if not isinstance(mapped, dict):
-            kind = "array" if isinstance(mapped, list) else type(mapped).__name__
-            raise InvalidObject(f"the mapping result is a JSON {kind}, not an object")
-        requested = mapped.get("id")
+        body, requested = split_register_object(mapped)
         if requested is not None and not _is_uuid(requested):
             raise InvalidObject(
                 f"the mapped 'id' {requested!r} is not a UUID; register objects are identified by UUIDs. "
                 "Remove 'id' from the mapping to let the contract choose one"
             )
-        body = {k: v for k, v in mapped.items() if k != "id" and k not in _RESERVED and not k.startswith(("_", "@"))}
         issues = self.validator.validate(body)
         if issues:
-            shown = "; ".join(issue.message for issue in issues[:_MAX_REPORTED_ISSUES])
-            more = f" (and {len(issues) - _MAX_REPORTED_ISSUES} more)" if len(issues) > _MAX_REPORTED_ISSUES else ""
-            raise InvalidObject(f"schema {self.register.slug}/{self.schema_slug}: {shown}{more}")
-        return Prepared(body, str(requested) if requested is not None else None)
+            raise InvalidObject(issues_message(issues, f"{self.register.slug}/{self.schema_slug}"))
+        return Prepared(body, requested)
 
     @property
     def validator(self) -> ObjectValidator:
@@ -67,9 +62,34 @@ class RegisterTarget:
         """Upsert created/updated objects and soft-delete vanished ones."""
         register_id, schema_id = store.ensure_register_schema(self.register, self.schema_slug)
         store.write_register_objects(
-            run.id, sync=ctx.synchronization_id, register=register_id, schema=schema_id,
-            partitions=partitions, now=ctx.run_timestamp,
+            run.id,
+            sync=ctx.synchronization_id,
+            register=register_id,
+            schema=schema_id,
+            partitions=partitions,
+            now=ctx.run_timestamp,
         )
+
+
+def split_register_object(mapped: Any) -> tuple[dict[str, Any], str | None]:
+    """Return the body OpenRegister would store and the ``id`` the mapping asked for (if any).
+
+    Keys OpenRegister's controllers drop (``uuid``, ``register``, ``schema``, ``_*``, ``@*``) are dropped.
+    :raises InvalidObject: the mapping result is not a JSON object.
+    """
+    if not isinstance(mapped, dict):
+        kind = "array" if isinstance(mapped, list) else type(mapped).__name__
+        raise InvalidObject(f"the mapping result is a JSON {kind}, not an object")
+    requested = mapped.get("id")
+    body = {k: v for k, v in mapped.items() if k != "id" and k not in _RESERVED and not k.startswith(("_", "@"))}
+    return body, (str(requested) if requested is not None else None)
+
+
+def issues_message(issues: list[ValidationIssue], schema_label: str) -> str:
+    """Return the reason shown for an object that fails its schema: the first few issues."""
+    shown = "; ".join(issue.message for issue in issues[:_MAX_REPORTED_ISSUES])
+    more = f" (and {len(issues) - _MAX_REPORTED_ISSUES} more)" if len(issues) > _MAX_REPORTED_ISSUES else ""
+    return f"schema {schema_label}: {shown}{more}"
 
 
 def _is_uuid(value: Any) -> bool:
