@@ -88,7 +88,7 @@ def store(contracts_db: dict[str, Any]) -> Iterator[Any]:
     from openconnector.db.store import Store
 
     conn = psycopg2.connect(**contracts_db)
-    yield Store(conn)
+    yield Store(conn, connect=lambda: psycopg2.connect(**contracts_db))
     conn.rollback()
     conn.close()
 

@@ -128,7 +128,10 @@ def test_unchanged_changed_removed_and_forced(store: Store, include_dir: Path) -
     assert counts(sync(store, spec, records(40))) == (40, 0, 0, 40, 0, 0, 0)
     after = {c["origin_id"]: c for c in store.contracts(spec.id)}
     assert all(after[k]["target_hash"] == before[k]["target_hash"] for k in before)
-    assert all(after[k]["last_run_seen"] > before[k]["last_run_seen"] for k in before)
+    assert after == before, "an unchanged re-sync rewrote contracts"
+    seen = {c["origin_id"]: c["seen_in_run"] for c in store.contract_status(spec.id)}
+    last_run = store.runs(spec.id)[-1]["id"]
+    assert set(seen.values()) == {last_run}, "contract_status does not show the unchanged run saw every object"
 
     objects = records(40, skip=(4,))
     objects[0] = make_record(0, seed=3, version=1)
@@ -169,13 +172,25 @@ def test_mass_deletion_is_refused_and_nothing_is_written(store: Store, include_d
     assert sync(store, spec, records(8), force=True).counts.deleted == 12  # force means: I know
 
 
-@pytest.mark.parametrize("partitions", [1, 3])
-def test_partitions_give_the_same_result(store: Store, include_dir: Path, partitions: int) -> None:
+@pytest.mark.parametrize(("partitions", "per_writer"), [(1, 10**9), (3, 10**9), (2, 20)])
+def test_partitions_and_parallel_writers_give_the_same_result(
+    store: Store, include_dir: Path, partitions: int, per_writer: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openconnector.pipeline.write as write_stage
+
+    monkeypatch.setattr(write_stage, "WRITES_PER_WRITER", per_writer)  # 2, 20: four parallel writers
     spec = make_spec(include_dir, partitions=str(partitions))
-    report = sync(store, spec, records(50))
-    assert counts(report) == (50, 50, 0, 0, 0, 0, 0)
+    report = sync(store, spec, records(90))
+    assert counts(report) == (90, 90, 0, 0, 0, 0, 0)
     assert len(report.stages["map"]) == partitions
-    assert len([o for o in store.list_register_objects("demo", "company") if o["@self"]["synchronization"] == spec.id]) == 50
+    objects = [o for o in store.list_register_objects("demo", "company") if o["@self"]["synchronization"] == spec.id]
+    contracts = store.contracts(spec.id)
+    assert len(objects) == len(contracts) == 90
+    assert {c["target_id"] for c in contracts} == {o["id"] for o in objects}
+    assert len(store.contract_log(report.run_id)) == 90
+    changed = sync(store, spec, records(90, version=1, skip=(0, 1, 2)))
+    assert (changed.counts.deleted, changed.counts.new) == (3, 0)
+    assert len([c for c in store.contracts(spec.id) if c["target_id"]]) == 87
 
 
 def test_staging_is_dropped_after_the_run_and_leftovers_are_reclaimed(store: Store, include_dir: Path) -> None:

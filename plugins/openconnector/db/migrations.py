@@ -120,6 +120,45 @@ CREATE TABLE openconnector.objects (
 ) WITH (fillfactor = 90);
 """,
     ),
+    (
+        2,
+        "cheaper bulk writes: contract log bodies as json, no per-row foreign key checks on objects",
+        """
+-- json keeps the text as written (no parse into jsonb on insert: 2.3x cheaper for a million log rows)
+-- and still answers ->, ->> and json_* queries.
+ALTER TABLE openconnector.contract_log
+    ALTER COLUMN source TYPE json USING source::json,
+    ALTER COLUMN mapped TYPE json USING mapped::json;
+-- Objects are written only by the pipeline, for a register and schema it has just upserted; two
+-- foreign-key lookups per row doubled the cost of writing a million objects.
+ALTER TABLE openconnector.objects
+    DROP CONSTRAINT IF EXISTS objects_register_id_fkey,
+    DROP CONSTRAINT IF EXISTS objects_schema_id_fkey;
+""",
+    ),
+    (
+        3,
+        "contract_status: when each contract's object was last seen",
+        """
+-- A complete, unwindowed, successful run sees every object whose contract it leaves live (it deletes
+-- the others), so for live contracts "last seen" is at least that run: derived here instead of
+-- rewriting every contract on every run.
+CREATE VIEW openconnector.contract_status AS
+WITH last_complete AS (
+    SELECT DISTINCT ON (synchronization_id) synchronization_id, id, started_at
+    FROM openconnector.synchronization_log
+    WHERE status = 'success' AND fetch_complete AND NOT windowed AND NOT test
+    ORDER BY synchronization_id, id DESC
+)
+SELECT c.*,
+       CASE WHEN c.target_id IS NOT NULL THEN greatest(c.last_run_seen, l.id) ELSE c.last_run_seen END
+           AS seen_in_run,
+       CASE WHEN c.target_id IS NOT NULL THEN greatest(c.source_last_checked, l.started_at)
+            ELSE c.source_last_checked END AS checked_at
+FROM openconnector.contracts c
+LEFT JOIN last_complete l ON l.synchronization_id = c.synchronization_id;
+""",
+    ),
 )
 
 _LOCK_KEY: Final = 7_301_202_611  # arbitrary, constant: "openconnector schema"

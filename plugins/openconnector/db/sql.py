@@ -103,6 +103,7 @@ WHERE synchronization_id = %(sync)s AND started_at < now() - make_interval(days 
 CREATE_OBJECTS: Final = """
 CREATE UNLOGGED TABLE {objects} (
     seq         bigint NOT NULL,
+    page        integer NOT NULL,
     bucket      smallint NOT NULL,
     origin_id   text,
     origin_hash text,
@@ -112,7 +113,7 @@ CREATE UNLOGGED TABLE {objects} (
 ) WITH (autovacuum_enabled = false)
 """
 
-COPY_OBJECTS: Final = "COPY {objects} (seq, bucket, origin_id, origin_hash, status, error, body) FROM STDIN"
+COPY_OBJECTS: Final = "COPY {objects} (seq, page, bucket, origin_id, origin_hash, status, error, body) FROM STDIN"
 
 # Hash joins serve every later query better than an index would; statistics are what they need.
 ANALYZE_OBJECTS: Final = "ANALYZE {objects}"
@@ -120,7 +121,7 @@ ANALYZE_OBJECTS: Final = "ANALYZE {objects}"
 # Objects the map stage must map: new, reappeared, changed at the source, mapped with another mapping,
 # or everything when forced. Unchanged objects are never mapped again.
 OBJECTS_TO_MAP: Final = """
-SELECT o.seq, o.origin_id, o.body, c.target_id
+SELECT o.seq, o.page, o.origin_id, o.body, c.target_id
 FROM {objects} o
 LEFT JOIN openconnector.contracts c
   ON c.synchronization_id = %(sync)s AND c.origin_id = o.origin_id
@@ -160,33 +161,40 @@ COPY_MAPPED: Final = "COPY {mapped} (seq, target_id, target_hash, error, body) F
 
 # --- hash-diff -----------------------------------------------------------------------------------
 
-# One plan row per staged object plus one per vanished contract. The first occurrence of an origin id
-# wins; later ones are invalid (a source listing one id twice is a source bug worth seeing).
+# One plan row per staged object that needs a decision, plus one per vanished contract. Objects the map
+# stage left alone (unchanged source, same mapping) need none: they are counted, not listed, so an
+# unchanged re-sync plans nothing. The first occurrence of an origin id wins; later ones are invalid (a
+# source listing one id twice is a source bug worth seeing). Filters on o, d and m apply before the
+# contracts join, which therefore only sees the few rows that remain.
 CREATE_PLAN: Final = """
 CREATE UNLOGGED TABLE {plan} WITH (autovacuum_enabled = false) AS
-WITH staged AS (
-    SELECT o.*, CASE WHEN o.origin_id IS NULL THEN 1
-                     ELSE row_number() OVER (PARTITION BY o.origin_id ORDER BY o.seq) END AS occurrence
-    FROM {objects} o
+WITH dups AS (
+    SELECT origin_id, min(seq) AS first_seq
+    FROM {objects}
+    WHERE origin_id IS NOT NULL
+    GROUP BY origin_id
+    HAVING count(*) > 1
 )
 SELECT o.seq, o.origin_id, o.origin_hash, m.target_id, m.target_hash,
     CASE
-        WHEN o.status = 'invalid' OR o.occurrence > 1 OR m.error IS NOT NULL THEN 'invalid'
+        WHEN o.status = 'invalid' OR d.first_seq <> o.seq OR m.error IS NOT NULL THEN 'invalid'
         WHEN o.status = 'skipped' THEN 'skipped'
         WHEN m.seq IS NULL THEN 'unchanged'
         WHEN c.origin_id IS NULL OR c.target_id IS NULL THEN 'create'
         WHEN NOT %(force)s AND c.target_hash = m.target_hash THEN 'unchanged'
         ELSE 'update'
     END AS action,
-    CASE WHEN o.occurrence > 1
+    CASE WHEN d.first_seq <> o.seq
          THEN 'duplicate origin id ' || quote_literal(o.origin_id) || ': the source listed it more than once; the first one was used'
          ELSE coalesce(o.error, m.error) END AS error,
     m.seq IS NOT NULL AS mapped,
     NULL::text AS write_status,
     NULL::text AS write_message
-FROM staged o
+FROM {objects} o
+LEFT JOIN dups d ON d.origin_id = o.origin_id
 LEFT JOIN ({mapped_union}) m ON m.seq = o.seq
 LEFT JOIN openconnector.contracts c ON c.synchronization_id = %(sync)s AND c.origin_id = o.origin_id
+WHERE o.status <> 'ok' OR m.seq IS NOT NULL OR d.origin_id IS NOT NULL
 """
 
 # Contracts whose object is gone from a complete fetch: their target objects are deleted.
@@ -218,7 +226,7 @@ INSERT INTO openconnector.contracts AS c (
 SELECT %(sync)s, p.origin_id, p.target_id, p.origin_hash, p.target_hash, %(fingerprint)s,
        %(now)s, %(now)s, %(now)s, %(now)s, %(now)s, p.action, %(run)s
 FROM {plan} p
-WHERE p.action IN ('create', 'update') {only_written}
+WHERE p.action IN ('create', 'update') {only_written} {part}
 ON CONFLICT (synchronization_id, origin_id) DO UPDATE SET
     target_id = EXCLUDED.target_id, origin_hash = EXCLUDED.origin_hash, target_hash = EXCLUDED.target_hash,
     mapping_fingerprint = EXCLUDED.mapping_fingerprint,
@@ -238,14 +246,17 @@ SET origin_hash = p.origin_hash, mapping_fingerprint = %(fingerprint)s,
                                ELSE c.source_last_changed END,
     source_last_checked = %(now)s, last_run_seen = %(run)s, updated = %(now)s
 FROM {plan} p
-WHERE p.action = 'unchanged' AND p.mapped AND c.synchronization_id = %(sync)s AND c.origin_id = p.origin_id
+WHERE p.action = 'unchanged' AND p.mapped {part} AND c.synchronization_id = %(sync)s AND c.origin_id = p.origin_id
 """
 
+# Skipped and invalid objects were looked at without being written. (Unchanged objects the map stage
+# left alone are not touched at all: rewriting a million contracts per run to stamp them "seen" would
+# cost more than the rest of the run. The view contract_status derives when they were last seen.)
 TOUCH_SEEN: Final = """
 UPDATE openconnector.contracts c
 SET source_last_checked = %(now)s, last_run_seen = %(run)s
 FROM {plan} p
-WHERE p.action IN ('unchanged', 'skipped', 'invalid') AND NOT p.mapped
+WHERE p.action IN ('skipped', 'invalid') AND NOT p.mapped {part}
   AND c.synchronization_id = %(sync)s AND c.origin_id = p.origin_id
 """
 
@@ -254,7 +265,7 @@ UPDATE openconnector.contracts c
 SET target_id = NULL, target_hash = NULL, target_last_action = 'delete',
     target_last_changed = %(now)s, target_last_synced = %(now)s, updated = %(now)s
 FROM {plan} p
-WHERE p.action = 'delete' {only_written} AND c.synchronization_id = %(sync)s AND c.origin_id = p.origin_id
+WHERE p.action = 'delete' {only_written} {part} AND c.synchronization_id = %(sync)s AND c.origin_id = p.origin_id
 """
 
 # A write the target refused is logged as 'invalid' or 'failed' with the target's own message.
@@ -262,13 +273,13 @@ INSERT_CONTRACT_LOG: Final = """
 INSERT INTO openconnector.contract_log (run_id, synchronization_id, origin_id, target_id, action, test, source, mapped, error)
 SELECT %(run)s, %(sync)s, p.origin_id, p.target_id,
        CASE WHEN p.write_status IN ('invalid', 'failed') THEN p.write_status ELSE p.action END, %(test)s,
-       CASE WHEN %(bodies)s OR p.action = 'invalid' OR p.write_status IN ('invalid', 'failed') THEN o.body::jsonb END,
-       CASE WHEN %(bodies)s OR p.write_status IN ('invalid', 'failed') THEN m.body::jsonb END,
+       CASE WHEN %(bodies)s OR p.action = 'invalid' OR p.write_status IN ('invalid', 'failed') THEN o.body::json END,
+       CASE WHEN %(bodies)s OR p.write_status IN ('invalid', 'failed') THEN m.body::json END,
        coalesce(p.write_message, p.error)
 FROM {plan} p
 LEFT JOIN {objects} o ON o.seq = p.seq
 LEFT JOIN ({mapped_union}) m ON m.seq = p.seq
-WHERE p.action IN ({actions}) OR p.write_status IN ('invalid', 'failed')
+WHERE (p.action IN ({actions}) OR p.write_status IN ('invalid', 'failed')) {part}
 """
 
 # --- write: HTTP targets, batch by batch ---------------------------------------------------------
@@ -336,7 +347,7 @@ SELECT %(register)s, %(schema)s, p.target_id::uuid,
        %(now)s, %(now)s, NULL, %(sync)s, p.origin_id
 FROM {plan} p
 JOIN ({mapped_union}) m ON m.seq = p.seq
-WHERE p.action IN ('create', 'update')
+WHERE p.action IN ('create', 'update') {part}
 ON CONFLICT (register_id, schema_id, uuid) DO UPDATE SET
     object = jsonb_set(EXCLUDED.object, '{{@self,created}}', to_jsonb(to_char(t.created AT TIME ZONE 'UTC',
              'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'))),
@@ -351,7 +362,7 @@ SET deleted = %(now)s, updated = %(now)s,
         'deletedBy', 'openconnector', 'deletedAt', %(now_text)s, 'objectId', p.target_id,
         'reason', 'vanished from the source of synchronization ' || %(sync)s))
 FROM {plan} p
-WHERE p.action = 'delete' AND t.register_id = %(register)s AND t.schema_id = %(schema)s
+WHERE p.action = 'delete' {part} AND t.register_id = %(register)s AND t.schema_id = %(schema)s
   AND t.uuid = p.target_id::uuid
 """
 
@@ -363,6 +374,8 @@ JOIN openconnector.schemas s ON s.id = o.schema_id
 WHERE r.slug = %(register)s AND s.slug = %(schema)s AND (%(deleted)s OR o.deleted IS NULL)
 ORDER BY o.created, o.uuid
 """
+
+ANALYZE_CONTRACTS: Final = "ANALYZE openconnector.contracts; ANALYZE openconnector.objects"
 
 # --- maintenance ---------------------------------------------------------------------------------
 
@@ -383,6 +396,11 @@ SELECT synchronization_id, origin_id, target_id, origin_hash, target_hash, mappi
 FROM openconnector.contracts WHERE synchronization_id = %(sync)s ORDER BY origin_id
 """
 
+GET_CONTRACT_STATUS: Final = """
+SELECT origin_id, target_id, last_run_seen, seen_in_run, source_last_checked, checked_at
+FROM openconnector.contract_status WHERE synchronization_id = %(sync)s ORDER BY origin_id
+"""
+
 GET_RUNS: Final = """
 SELECT id, dag_run_id, test, force, status, message, fetch_complete, windowed, fetched, new, changed,
        unchanged, deleted, skipped, invalid, stages, started_at, finished_at
@@ -393,6 +411,21 @@ GET_CONTRACT_LOG: Final = """
 SELECT origin_id, target_id, action, test, source, mapped, error
 FROM openconnector.contract_log WHERE run_id = %(run)s ORDER BY id
 """
+
+
+CLEAR_CONTRACT_LOG: Final = "DELETE FROM openconnector.contract_log WHERE run_id = %(run)s"
+
+#: Plan rows of one write partition: an origin id always falls in the same partition, so parallel
+#: writers never touch the same contract or object.
+PART_FILTER: Final = "AND mod(hashtext(p.origin_id) & 2147483647, {parts}) = {part}"
+
+
+def part_filter(part: tuple[int, int] | None) -> str:
+    """Return the SQL that restricts a write statement to partition ``part = (k, of)``, or ''."""
+    if part is None:
+        return ""
+    index, parts = part
+    return PART_FILTER.format(parts=int(parts), part=int(index))
 
 
 def staging_table(run_id: int, name: str) -> sql.Identifier:
@@ -416,6 +449,7 @@ def staging_sql(template: str, run_id: int, partitions: int = 0, **extra: str) -
             "SELECT NULL::bigint AS seq, NULL::text AS target_id, NULL::text AS target_hash,"
             " NULL::text AS error, NULL::text AS body WHERE false"
         )
+    extra.setdefault("part", "")
     return sql.SQL(template).format(
         objects=staging_table(run_id, "objects"),
         plan=staging_table(run_id, "plan"),

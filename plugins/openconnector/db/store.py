@@ -11,7 +11,9 @@ import contextlib
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,48 @@ log = logging.getLogger(__name__)
 
 #: Rows fetched per round trip when streaming staged objects to the map stage.
 STREAM_BATCH = 2000
+
+
+class CopyWriter:
+    """Send COPY batches from a background thread while the caller builds the next batch.
+
+    Postgres parses and stores a batch while Python parses and hashes the next one; psycopg2 releases
+    the GIL while it waits on the server. At most ``depth`` batches wait in memory. An error in the
+    background surfaces at the next ``send`` or at ``close``. The caller must not use the connection
+    until ``close`` returns.
+    """
+
+    def __init__(self, conn: Any, statement: str, depth: int = 2) -> None:
+        self._conn, self._statement = conn, statement
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="copy-writer", daemon=True)
+        self._thread.start()
+
+    def send(self, rows: bytes) -> None:
+        """Queue one batch of COPY lines (blocks while ``depth`` batches are already waiting)."""
+        self._raise_if_failed()
+        self._queue.put(rows)
+
+    def close(self) -> None:
+        """Wait until every queued batch is in Postgres; re-raise a background error."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise_if_failed()
+
+    def _run(self) -> None:
+        while (rows := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain, so a blocked send() can return and see the error
+            try:
+                with self._conn.cursor() as cur:
+                    cur.copy_expert(self._statement, io.BytesIO(rows), size=1 << 20)
+            except BaseException as exc:  # handed to the caller's thread
+                self._error = exc
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
 
 
 @dataclass(frozen=True)
@@ -48,10 +92,26 @@ class RunRow:
 
 
 class Store:
-    """All reads and writes of the contracts database, over one connection."""
+    """All reads and writes of the contracts database, over one connection.
 
-    def __init__(self, conn: Any) -> None:
+    :param connect: makes another connection to the same database (``fork``), for parallel writers.
+    """
+
+    def __init__(self, conn: Any, connect: Callable[[], Any] | None = None) -> None:
         self.conn = conn
+        self._connect = connect
+
+    def fork(self) -> Store | None:
+        """Return a Store on a new connection (close it with ``close``), or None without a factory."""
+        return Store(self._connect(), self._connect) if self._connect is not None else None
+
+    def fork_unavailable(self) -> bool:
+        """Tell whether ``fork`` cannot make another connection (no factory given)."""
+        return self._connect is None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
 
     # --- lifecycle --------------------------------------------------------------------------------
 
@@ -139,9 +199,10 @@ class Store:
         self.drop_staging(run)
         self._execute(sql.staging_sql(sql.CREATE_OBJECTS, run)).close()
 
-    def copy_objects(self, run: int, rows: bytes) -> None:
-        """Append rows (COPY text format, one object per line) to the run's staged objects."""
-        self._copy(sql.staging_sql(sql.COPY_OBJECTS, run), rows)
+    def objects_copier(self, run: int) -> CopyWriter:
+        """Return a background COPY stream into the run's staged objects (see ``CopyWriter``)."""
+        return CopyWriter(self.conn, sql.staging_sql(sql.COPY_OBJECTS, run).as_string(self.conn))
+
 
     def analyze_objects(self, run: int) -> None:
         """Gather planner statistics on the staged objects once the fetch is done."""
@@ -158,8 +219,8 @@ class Store:
 
     def stream_to_map(
         self, run: int, *, sync: str, fingerprint: str, force: bool, partition: int, partitions: int
-    ) -> Iterator[tuple[int, str, str, str | None]]:
-        """Yield (seq, origin id, source JSON, contract target id) of objects to map in one partition."""
+    ) -> Iterator[tuple[int, int, str, str, str | None]]:
+        """Yield (seq, page, origin id, source JSON, contract target id) of objects to map in one partition."""
         params = dict(sync=sync, fingerprint=fingerprint, force=force, partition=partition, partitions=partitions)
         with self.conn.cursor(name=f"to_map_{run}_{partition}") as cur:
             cur.itersize = STREAM_BATCH
@@ -175,11 +236,14 @@ class Store:
     def copy_mapped(self, run: int, partition: int, rows: bytes) -> None:
         """Append rows (COPY text format) to one map partition's results."""
         table = sql.staging_table(run, f"mapped_{partition}")
-        self._copy(pgsql.SQL(sql.COPY_MAPPED).format(mapped=table), rows)
-
-    def _copy(self, statement: pgsql.Composed, rows: bytes) -> None:
         with self.conn.cursor() as cur:
-            cur.copy_expert(statement.as_string(self.conn), io.BytesIO(rows), size=1 << 20)
+            cur.copy_expert(pgsql.SQL(sql.COPY_MAPPED).format(mapped=table).as_string(self.conn), io.BytesIO(rows),
+                            size=1 << 20)
+
+    def analyze_mapped(self, run: int, partition: int) -> None:
+        """Gather planner statistics on one map partition's results."""
+        table = sql.staging_table(run, f"mapped_{partition}")
+        self._execute(pgsql.SQL("ANALYZE {}").format(table)).close()
 
     # --- hash-diff ----------------------------------------------------------------------------------
 
@@ -196,10 +260,15 @@ class Store:
         """Gather planner statistics on the plan for the write stage's joins."""
         self._execute(sql.staging_sql(sql.ANALYZE_PLAN, run)).close()
 
-    def plan_counts(self, run: int) -> dict[tuple[str, str | None], int]:
-        """Return the number of plan rows per (action, write status)."""
-        with self._execute(sql.staging_sql(sql.PLAN_COUNTS, run)) as cur:
-            return {(action, status): int(n) for action, status, n in cur.fetchall()}
+    def plan_counts(self, run: RunRow) -> dict[tuple[str, str | None], int]:
+        """Return the number of objects per (action, write status), the unlisted unchanged ones included."""
+        with self._execute(sql.staging_sql(sql.PLAN_COUNTS, run.id)) as cur:
+            counts = {(action, status): int(n) for action, status, n in cur.fetchall()}
+        listed = sum(n for (action, _), n in counts.items() if action != "delete")
+        unlisted = (run.fetched or 0) - listed  # left alone by the map stage: unchanged, not in the plan
+        if unlisted:
+            counts[("unchanged", None)] = counts.get(("unchanged", None), 0) + unlisted
+        return counts
 
     def count_live_contracts(self, sync: str) -> int:
         """Count contracts that point at a target object."""
@@ -211,20 +280,37 @@ class Store:
 
     # --- write --------------------------------------------------------------------------------------
 
-    def apply_contracts(self, run: int, *, sync: str, fingerprint: str, partitions: int, now: dt.datetime) -> None:
+    def apply_contracts(
+        self, run: int, *, sync: str, fingerprint: str, partitions: int, now: dt.datetime,
+        part: tuple[int, int] | None = None,
+    ) -> None:
         """Bring contracts in line with a plan written as a whole: created/updated, deleted, then the rest."""
+        # The upsert goes last: every statement before it joins the contracts as the planner last saw
+        # them, while after it a table that just grew by a million rows still has statistics saying
+        # it is small (and a nested loop over it takes minutes).
+        self.touch_unwritten_contracts(run, sync=sync, fingerprint=fingerprint, partitions=partitions, now=now,
+                                       part=part)
         params = dict(sync=sync, fingerprint=fingerprint, run=run, now=now)
-        for template in (sql.UPSERT_WRITTEN_CONTRACTS, sql.MARK_DELETED_CONTRACTS):
-            self._execute(sql.staging_sql(template, run, partitions, only_written=""), params).close()
-        self.touch_unwritten_contracts(run, sync=sync, fingerprint=fingerprint, partitions=partitions, now=now)
+        for template in (sql.MARK_DELETED_CONTRACTS, sql.UPSERT_WRITTEN_CONTRACTS):
+            statement = sql.staging_sql(template, run, partitions, only_written="", part=sql.part_filter(part))
+            self._execute(statement, params).close()
+
+    def analyze_contracts(self) -> None:
+        """Refresh the planner's statistics of contracts and objects after a run changed many rows.
+
+        The next run's hash joins depend on them; autovacuum may not have caught up when runs follow
+        each other closely (a backfill, a benchmark).
+        """
+        self._execute(sql.ANALYZE_CONTRACTS).close()
 
     def touch_unwritten_contracts(
-        self, run: int, *, sync: str, fingerprint: str, partitions: int, now: dt.datetime
+        self, run: int, *, sync: str, fingerprint: str, partitions: int, now: dt.datetime,
+        part: tuple[int, int] | None = None,
     ) -> None:
-        """Record on unchanged, skipped and invalid objects' contracts that this run saw them."""
+        """Record on the contracts of re-mapped unchanged, skipped and invalid objects that this run saw them."""
         params = dict(sync=sync, fingerprint=fingerprint, run=run, now=now)
         for template in (sql.TOUCH_MAPPED_UNCHANGED, sql.TOUCH_SEEN):
-            self._execute(sql.staging_sql(template, run, partitions), params).close()
+            self._execute(sql.staging_sql(template, run, partitions, part=sql.part_filter(part)), params).close()
 
     @contextlib.contextmanager
     def writer_lock(self, sync: str) -> Iterator[None]:
@@ -276,12 +362,19 @@ class Store:
             for template in (sql.UPSERT_WRITTEN_CONTRACTS, sql.MARK_DELETED_CONTRACTS):
                 self._execute(sql.staging_sql(template, run, partitions, only_written=only), contract_params).close()
 
-    def insert_contract_log(self, run: int, *, sync: str, partitions: int, test: bool, level: str) -> None:
+    def clear_contract_log(self, run: int) -> None:
+        """Delete the contract log of a run (left by an earlier attempt of its write)."""
+        self._execute(sql.CLEAR_CONTRACT_LOG, {"run": run}).close()
+
+    def insert_contract_log(
+        self, run: int, *, sync: str, partitions: int, test: bool, level: str, part: tuple[int, int] | None = None
+    ) -> None:
         """Log what happened to each object: ``level`` full (with bodies), actions, or errors."""
         if level == "none":
             return
         actions = "'invalid'" if level == "errors" else "'create', 'update', 'delete', 'invalid'"
-        statement = sql.staging_sql(sql.INSERT_CONTRACT_LOG, run, partitions, actions=actions)
+        statement = sql.staging_sql(sql.INSERT_CONTRACT_LOG, run, partitions, actions=actions,
+                                    part=sql.part_filter(part))
         self._execute(statement, dict(run=run, sync=sync, test=test, bodies=level == "full")).close()
 
     # --- the built-in register store ------------------------------------------------------------------
@@ -302,7 +395,8 @@ class Store:
         return int(register_id), int(schema_id)
 
     def write_register_objects(
-        self, run: int, *, sync: str, register: int, schema: int, partitions: int, now: dt.datetime
+        self, run: int, *, sync: str, register: int, schema: int, partitions: int, now: dt.datetime,
+        part: tuple[int, int] | None = None,
     ) -> None:
         """Upsert created/updated objects and soft-delete vanished ones in the register store."""
         params = dict(
@@ -310,8 +404,9 @@ class Store:
             now_text=now.isoformat(timespec="seconds"),
             uri_prefix=f"/api/objects/{register}/{schema}/",
         )
-        for template in (sql.UPSERT_REGISTER_OBJECTS, sql.SOFT_DELETE_REGISTER_OBJECTS):
-            self._execute(sql.staging_sql(template, run, partitions), params).close()
+        # Deletes first, for the same reason as in apply_contracts: the upsert may grow the table a lot.
+        for template in (sql.SOFT_DELETE_REGISTER_OBJECTS, sql.UPSERT_REGISTER_OBJECTS):
+            self._execute(sql.staging_sql(template, run, partitions, part=sql.part_filter(part)), params).close()
 
     def list_register_objects(self, register: str, schema: str, *, deleted: bool = False) -> list[dict[str, Any]]:
         """Return the objects of a register schema in OpenRegister's shape (oldest first)."""
@@ -331,6 +426,10 @@ class Store:
     def contracts(self, sync: str) -> list[dict[str, Any]]:
         """Return every contract of a synchronization as dicts (for tests, the demo and the CLI)."""
         return self._dicts(sql.GET_CONTRACTS, {"sync": sync})
+
+    def contract_status(self, sync: str) -> list[dict[str, Any]]:
+        """Return every contract with when its object was last seen (``seen_in_run``, ``checked_at``)."""
+        return self._dicts(sql.GET_CONTRACT_STATUS, {"sync": sync})
 
     def runs(self, sync: str) -> list[dict[str, Any]]:
         """Return the synchronization log of a synchronization, oldest first."""

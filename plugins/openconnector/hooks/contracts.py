@@ -71,7 +71,7 @@ class ContractsHook(BaseHook):
         """Yield a migrated ``Store``; roll back whatever is uncommitted and close on exit."""
         conn = self.get_conn()
         try:
-            store = Store(conn)
+            store = Store(conn, connect=self.get_conn)
             store.migrate()
             yield store
         finally:

@@ -41,7 +41,7 @@ def run_diff(spec: SynchronizationSpec, ctx: RunContext, store: Store, run: RunR
     if not note:
         store.add_deletions(run.id, sync=spec.id)
     store.analyze_plan(run.id)
-    counts = Counts.from_plan(store.plan_counts(run.id))
+    counts = Counts.from_plan(store.plan_counts(run))
     if not note and not ctx.force:
         _guard_mass_deletion(spec, store, counts)
     store.record_stage(run.id, "hash_diff", "0", clock.stats(counts.fetched + counts.deleted, deletion=note or "planned"))

@@ -22,7 +22,7 @@ import orjson
 from openconnector.core.hashing import canonical_json
 from openconnector.core.paths import MISSING, get_path
 from openconnector.db import copyfmt
-from openconnector.db.store import Store
+from openconnector.db.store import CopyWriter, Store
 from openconnector.errors import OpenConnectorError
 from openconnector.pipeline.context import RunContext
 from openconnector.pipeline.metrics import StageClock
@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 #: Staged objects are spread over this many buckets; map partitions take every P-th bucket.
 BUCKETS: Final = 64
 #: Objects to map per map partition when ``partitions: auto``.
-OBJECTS_PER_PARTITION: Final = 100_000
-MAX_AUTO_PARTITIONS: Final = 8
+OBJECTS_PER_PARTITION: Final = 250_000
+MAX_AUTO_PARTITIONS: Final = 4
 #: Flush COPY lines to Postgres after this many bytes.
 FLUSH_BYTES: Final = 4 << 20
 
@@ -87,13 +87,15 @@ def run_fetch(spec: SynchronizationSpec, ctx: RunContext, store: Store, source: 
     if reclaimed:
         log.info("Reclaimed %d staging tables left by earlier runs of %s", reclaimed, spec.id)
 
-    stager = _Stager(store, run, spec.source.id_position, source.matches)
+    stager = _Stager(store.objects_copier(run), spec.source.id_position, source.matches)
     pages = 0
-    for page in source.pages:
-        pages += 1
-        stager.add_page(page.number, page.objects)
-        log.info("Page %d: %d objects (%d so far)", page.number, len(page.objects), stager.count)
-    stager.flush()
+    try:
+        for page in source.pages:
+            pages += 1
+            stager.add_page(page.number, page.objects)
+            log.info("Page %d: %d objects (%d so far)", page.number, len(page.objects), stager.count)
+    finally:
+        stager.close()
     store.analyze_objects(run)
 
     to_map = store.count_to_map(run, sync=spec.id, fingerprint=source.fingerprint, force=ctx.force)
@@ -117,50 +119,55 @@ def choose_partitions(setting: int | str, to_map: int) -> list[int]:
 class _Stager:
     """Turn source objects into COPY lines and push them to staging in large batches."""
 
-    def __init__(self, store: Store, run: int, id_position: str, matches: Callable[[Any], bool] | None) -> None:
-        self.store, self.run, self.id_position, self.matches = store, run, id_position, matches
+    def __init__(self, copier: CopyWriter, id_position: str, matches: Callable[[Any], bool] | None) -> None:
+        self.copier, self.id_position, self.matches = copier, id_position, matches
         self.buffer = bytearray()
         self.count = 0
         self.tally = {"skipped": 0, "invalid": 0}
 
     def add_page(self, page_number: int, objects: list[Any]) -> None:
+        page = str(page_number).encode()
         for index, obj in enumerate(objects, start=1):
             self.count += 1
-            self.buffer += self._line(obj, f"page {page_number}, object {index}")
+            self.buffer += self._line(obj, page, f"page {page_number}, object {index}")
         if len(self.buffer) >= FLUSH_BYTES:
             self.flush()
 
     def flush(self) -> None:
         if self.buffer:
-            self.store.copy_objects(self.run, bytes(self.buffer))
+            self.copier.send(bytes(self.buffer))
             self.buffer.clear()
 
-    def _line(self, obj: Any, where: str) -> bytes:
-        seq = str(self.count).encode()
+    def close(self) -> None:
+        self.flush()
+        self.copier.close()
+
+    def _line(self, obj: Any, page: bytes, where: str) -> bytes:
+        lead = str(self.count).encode() + b"\t" + page  # the seq and page columns
         if not isinstance(obj, dict):
             error = f"{where} is a JSON {_json_type(obj)}, not an object; check source.resultsPosition"
-            return self._invalid(seq, None, error, obj)
+            return self._invalid(lead, None, error, obj)
         origin_id, problem = origin_id_of(obj, self.id_position)
         try:
             skipped = self.matches is not None and not self.matches(obj)
         except OpenConnectorError as exc:  # one object the rule cannot evaluate is invalid, not fatal
-            return self._invalid(seq, origin_id, f"{where}: {exc}", obj)
+            return self._invalid(lead, origin_id, f"{where}: {exc}", obj)
         if skipped:
             self.tally["skipped"] += 1
-            return copyfmt.row(seq, _bucket(origin_id), copyfmt.text_field(origin_id), copyfmt.NULL, _SKIPPED,
+            return copyfmt.row(lead, _bucket(origin_id), copyfmt.text_field(origin_id), copyfmt.NULL, _SKIPPED,
                                copyfmt.NULL, copyfmt.NULL)
         if origin_id is None:
-            return self._invalid(seq, None, f"{where}: {problem}", obj)
+            return self._invalid(lead, None, f"{where}: {problem}", obj)
         # The hash ignores key order; the stored body keeps the source's order, which JSONata can see
         # ($keys, $each), so a mapping behaves in a run exactly as in `mapping test`.
         origin_hash = hashlib.sha256(canonical_json(obj)).hexdigest().encode()
         body = _compact_json(obj)
-        return copyfmt.row(seq, _bucket(origin_id), copyfmt.text_field(origin_id), origin_hash, _OK,
+        return copyfmt.row(lead, _bucket(origin_id), copyfmt.text_field(origin_id), origin_hash, _OK,
                            copyfmt.NULL, copyfmt.json_field(body))
 
-    def _invalid(self, seq: bytes, origin_id: str | None, error: str, obj: Any) -> bytes:
+    def _invalid(self, lead: bytes, origin_id: str | None, error: str, obj: Any) -> bytes:
         self.tally["invalid"] += 1
-        return copyfmt.row(seq, b"0", copyfmt.text_field(origin_id), copyfmt.NULL, _INVALID,
+        return copyfmt.row(lead, b"0", copyfmt.text_field(origin_id), copyfmt.NULL, _INVALID,
                            copyfmt.text_field(error), copyfmt.json_field(_compact_json(obj)))
 
 

@@ -6,7 +6,6 @@ unchanged re-sync maps nothing. One bad object becomes an error row; it never st
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 from typing import Any, Final
@@ -49,8 +48,11 @@ def run_map(
         run.id, sync=ctx.synchronization_id, fingerprint=run.mapping_fingerprint or "", force=ctx.force,
         partition=partition, partitions=run.partitions,
     )
-    for seq, origin_id, body, contract_target_id in rows:
-        line, ok = _map_one(ctx, mapper, target, bindings, seq, origin_id, body, contract_target_id)
+    # The COPY is synchronous here: the connection is also streaming the objects to map (a named
+    # cursor), and psycopg2 does not interleave the two safely from two threads.
+    for seq, page, origin_id, body, contract_target_id in rows:
+        line, ok = _map_one(ctx, mapper, target, bindings.for_object(origin_id, {"page": page}), seq, body,
+                            contract_target_id)
         buffer += line
         mapped += 1
         errors += not ok
@@ -59,6 +61,7 @@ def run_map(
             buffer.clear()
     if buffer:
         store.copy_mapped(run.id, partition, bytes(buffer))
+    store.analyze_mapped(run.id, partition)
     stats = clock.stats(mapped, invalid=errors, fetch_token=run.fetch_token)
     store.record_stage(run.id, "map", str(partition), stats)
     store.commit()
@@ -67,18 +70,17 @@ def run_map(
 
 
 def _map_one(
-    ctx: RunContext, mapper: Mapper, target: Target, bindings: Bindings,
-    seq: int, origin_id: str, body: str, contract_target_id: str | None,
+    ctx: RunContext, mapper: Mapper, target: Target, bindings: Bindings, seq: int, body: str,
+    contract_target_id: str | None,
 ) -> tuple[bytes, bool]:
     """Return the COPY line for one object and whether it mapped cleanly."""
     seq_field = str(seq).encode()
     try:
-        source = orjson.loads(body)
-        result = mapper.apply(source, dataclasses.replace(bindings, origin_id=origin_id))
+        result = mapper.apply_text(body, bindings)
         prepared = target.prepare(result)
     except (MappingError, InvalidObject) as exc:
         return copyfmt.row(seq_field, copyfmt.NULL, copyfmt.NULL, copyfmt.text_field(str(exc)), copyfmt.NULL), False
-    target_id = contract_target_id or prepared.requested_id or derived_target_id(ctx.synchronization_id, origin_id)
+    target_id = contract_target_id or prepared.requested_id or derived_target_id(ctx.synchronization_id, str(bindings.origin_id))
     # Hash the canonical form; store the mapping's own key order (what an API target receives).
     target_hash = hashlib.sha256(canonical_json(prepared.body)).hexdigest().encode()
     line = copyfmt.row(

@@ -16,6 +16,7 @@ log, flagged ``test``) what would have happened to each object.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import orjson
@@ -31,6 +32,9 @@ from openconnector.targets import Target, is_batch_target
 log = logging.getLogger(__name__)
 
 ContractLogLevel = Literal["full", "actions", "errors", "none"]
+#: Parallel SQL writers: Postgres uses one core per connection; more than the cores only adds contention.
+MAX_WRITERS = 4
+WRITES_PER_WRITER = 150_000
 
 
 def run_write(
@@ -42,6 +46,9 @@ def run_write(
     with store.writer_lock(ctx.synchronization_id):
         report = _write_and_report(ctx, store, run, target, clock, contract_log, log_retention_days)
     store.drop_staging(run.id)
+    written = report.counts.new + report.counts.changed + report.counts.deleted
+    if not ctx.test and written > 1000:
+        store.analyze_contracts()
     store.commit()
     return report
 
@@ -51,18 +58,14 @@ def _write_and_report(
     contract_log: ContractLogLevel, log_retention_days: int,
 ) -> SyncReport:
     partitions = check_staging(store, run)
-    if not ctx.test:
-        if is_batch_target(target):
-            write_in_batches(ctx, store, run, target, partitions)
-        else:
-            target.write(store, ctx, run, partitions)
-            store.apply_contracts(
-                run.id, sync=ctx.synchronization_id, fingerprint=run.mapping_fingerprint or "",
-                partitions=partitions, now=ctx.run_timestamp,
-            )
-    counts = Counts.from_plan(store.plan_counts(run.id))
-    store.insert_contract_log(run.id, sync=ctx.synchronization_id, partitions=partitions, test=ctx.test,
-                              level=contract_log)
+    store.clear_contract_log(run.id)
+    if not ctx.test and is_batch_target(target):
+        write_in_batches(ctx, store, run, target, partitions)
+        store.insert_contract_log(run.id, sync=ctx.synchronization_id, partitions=partitions, test=False,
+                                  level=contract_log)
+    else:
+        write_set_based(ctx, store, run, target, partitions, contract_log)
+    counts = Counts.from_plan(store.plan_counts(run))
     note = str(run.stages.get("hash_diff", {}).get("0", {}).get("deletion", ""))
     written = 0 if ctx.test else counts.new + counts.changed + counts.deleted
     write_stats = clock.stats(written, test=ctx.test)
@@ -76,6 +79,52 @@ def _write_and_report(
     store.expire_logs(ctx.synchronization_id, run.id, log_retention_days)
     store.commit()
     return report
+
+
+def write_set_based(
+    ctx: RunContext, store: Store, run: RunRow, target: Any, partitions: int, contract_log: ContractLogLevel
+) -> None:
+    """Write the plan with SQL (target, contracts, contract log), in parallel partitions when it is large.
+
+    Each writer commits its own partition (objects, contracts and log of the same origin ids together),
+    so a failure leaves some partitions written: re-applying the plan on retry is harmless, because
+    target ids are deterministic and every statement is an upsert.
+    """
+    if not ctx.test:
+        target.begin_write(store)
+    store.commit()  # parallel writers must see the cleared log and the register rows
+    writers = writer_count(store, run)
+    parts = [None] if writers == 1 else [(k, writers) for k in range(writers)]
+
+    def write_part(part: tuple[int, int] | None, writer: Store) -> None:
+        if not ctx.test:
+            target.write(writer, ctx, run, partitions, part=part)
+            writer.apply_contracts(run.id, sync=ctx.synchronization_id, fingerprint=run.mapping_fingerprint or "",
+                                   partitions=partitions, now=ctx.run_timestamp, part=part)
+        writer.insert_contract_log(run.id, sync=ctx.synchronization_id, partitions=partitions, test=ctx.test,
+                                   level=contract_log, part=part)
+        writer.commit()
+
+    if writers == 1:
+        write_part(None, store)
+        return
+    forks = [store.fork() for _ in parts]
+    try:
+        with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="writer") as pool:
+            for future in [pool.submit(write_part, part, fork) for part, fork in zip(parts, forks, strict=True)]:
+                future.result()
+    finally:
+        for fork in forks:
+            if fork is not None:
+                fork.close()
+
+
+def writer_count(store: Store, run: RunRow) -> int:
+    """Return how many parallel writers the plan deserves: one per 150,000 writes, at most 4."""
+    if store.fork_unavailable():
+        return 1
+    writes = sum(n for (action, _), n in store.plan_counts(run).items() if action != "unchanged")
+    return max(1, min(MAX_WRITERS, writes // WRITES_PER_WRITER))
 
 
 def write_in_batches(ctx: RunContext, store: Store, run: RunRow, target: Any, partitions: int) -> None:

@@ -33,6 +33,7 @@ class RegisterTarget:
         self.schema_slug = spec.schema_slug
         self.schema = self.register.schemas[spec.schema_slug]
         self._validator: ObjectValidator | None = None
+        self._ids: tuple[int, int] | None = None
 
     def fingerprint_parts(self) -> list[Any]:
         """Return the register, schema and schema definition: editing the schema re-validates every object."""
@@ -58,9 +59,17 @@ class RegisterTarget:
             self._validator = ObjectValidator(self.schema, register=self.register.slug, name=self.schema_slug)
         return self._validator
 
-    def write(self, store: Store, ctx: RunContext, run: RunRow, partitions: int) -> None:
-        """Upsert created/updated objects and soft-delete vanished ones."""
-        register_id, schema_id = store.ensure_register_schema(self.register, self.schema_slug)
+    def begin_write(self, store: Store) -> None:
+        """Create or update the register and schema rows (once per write, before any parallel writer)."""
+        self._ids = store.ensure_register_schema(self.register, self.schema_slug)
+
+    def write(
+        self, store: Store, ctx: RunContext, run: RunRow, partitions: int, part: tuple[int, int] | None = None
+    ) -> None:
+        """Upsert created/updated objects and soft-delete vanished ones (of one write partition, if given)."""
+        if self._ids is None:
+            self.begin_write(store)
+        register_id, schema_id = self._ids  # type: ignore[misc]
         store.write_register_objects(
             run.id,
             sync=ctx.synchronization_id,
@@ -68,6 +77,7 @@ class RegisterTarget:
             schema=schema_id,
             partitions=partitions,
             now=ctx.run_timestamp,
+            part=part,
         )
 
 

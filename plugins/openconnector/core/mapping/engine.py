@@ -12,8 +12,11 @@ dates as ISO text.
 from __future__ import annotations
 
 import importlib
+import re
 from types import ModuleType
 from typing import Any, Final
+
+import orjson
 
 from openconnector.core.mapping import values
 from openconnector.core.mapping.bindings import Clock
@@ -36,6 +39,10 @@ UNDEFINED: Final = type("Undefined", (), {"__repr__": lambda self: "UNDEFINED", 
 _WRAP_PREFIX: Final = '{"v": ('
 _WRAP_SUFFIX: Final = "\n)}"
 _FATAL: Final = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
+# A number of 16 or more digits in compact JSON text (after ':', '[' or ','; digits inside a string
+# follow a quote). It may exceed 2^53, which the engine's text parser would round: such text takes the
+# exact (dict) path. A false alarm only costs speed.
+_LONG_NUMBER: Final = re.compile(r"[:\[,]-?\d{16}")
 
 
 def engine_module(name: str) -> ModuleType:
@@ -112,6 +119,27 @@ class Expression:
                 raise self._error(exc) from None
             result = self._retry(self._raw.evaluate, self._json_values(data), self._json_values(variables))
         return self._unwrap(result) if self._wrapped else result
+
+    def evaluate_text(self, text: str, variables: dict[str, Any] | None = None) -> Any:
+        """Evaluate against compact JSON text; same result and errors as ``evaluate`` on its parse.
+
+        Engines with a text API take it when the text holds no number it could round; everything else
+        goes through ``evaluate``.
+        """
+        evaluate_text = getattr(self._raw, "evaluate_text", None)
+        if evaluate_text is None or self._wrapped or _LONG_NUMBER.search(text):
+            return self.evaluate(orjson.loads(text), variables)
+        if self._exact_int is not None:
+            variables = self._safe(variables)
+        try:
+            result = evaluate_text(text, variables)
+        except _FATAL:
+            raise
+        except BaseException as exc:  # PyO3 panics derive from BaseException
+            if not self._adapter.is_input_error(exc):
+                raise self._error(exc) from None
+            return self.evaluate(orjson.loads(text), variables)
+        return None if result is None else orjson.loads(result)
 
     def prepare(self, data: Any) -> Any:
         """Convert ``data`` once so several expressions can evaluate it cheaply (``evaluate_prepared``)."""

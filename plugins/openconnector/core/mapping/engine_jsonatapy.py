@@ -49,6 +49,15 @@ class JsonatapyExpression:
             return None if text is None else json.loads(text)
         return self._expr.evaluate(data, variables)
 
+    def evaluate_text(self, text: str, variables: dict[str, Any] | None) -> str | None:
+        """Evaluate against JSON text, returning JSON text (None: undefined).
+
+        About twice as fast as ``evaluate`` on a dict for a ~1 KB object: no conversion from and to
+        Python objects. The engine parses numbers as doubles, so the caller must only use it on
+        text without integers beyond 2^53.
+        """
+        return self._expr.evaluate_json_or_none(text, variables)
+
     def prepare(self, data: Any) -> Any:
         """Convert ``data`` once for several expressions (raises TypeError if it cannot)."""
         return jsonatapy.JsonataData(data)

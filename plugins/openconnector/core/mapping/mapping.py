@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import orjson
+
 from openconnector.core.hashing import fingerprint as hash_parts
 from openconnector.core.mapping.bindings import Bindings, Clock
 from openconnector.core.mapping.engine import DEFAULT_ENGINE, DEFAULT_MAX_DEPTH, Expression, compile_expression
@@ -112,6 +114,11 @@ class Mapper:
         compiled = self._compiled if threading.get_ident() == self._owner else self._for_this_thread()
         return compiled.apply(obj, bindings)
 
+    def apply_text(self, text: str, bindings: Bindings | None) -> Any:
+        """Map the object given as compact JSON text (as staged); same result as ``apply`` on its parse."""
+        compiled = self._compiled if threading.get_ident() == self._owner else self._for_this_thread()
+        return compiled.apply_text(text, bindings)
+
     def _for_this_thread(self) -> _Compiled:
         compiled: _Compiled | None = getattr(self._local, "compiled", None)
         if compiled is None:
@@ -130,6 +137,12 @@ class _Compiled:
         self._variables: dict[str, Any] | None = None
 
     def apply(self, obj: Any, bindings: Bindings | None) -> Any:
+        return self._run(obj, self._variables_for(bindings))
+
+    def apply_text(self, text: str, bindings: Bindings | None) -> Any:
+        return self._run_text(text, self._variables_for(bindings))
+
+    def _variables_for(self, bindings: Bindings | None) -> dict[str, Any] | None:
         variables = None
         if bindings is not None:
             if self._needs_variables:
@@ -138,7 +151,7 @@ class _Compiled:
                 variables = self._variables
             if self._clock is not None:
                 self._set_clock(self._clock, bindings.run_timestamp)
-        return self._run(obj, variables)
+        return variables
 
     def _set_clock(self, clock: Clock, run_timestamp: str) -> None:
         try:
@@ -148,6 +161,9 @@ class _Compiled:
 
     def _run(self, obj: Any, variables: dict[str, Any] | None) -> Any:
         return obj
+
+    def _run_text(self, text: str, variables: dict[str, Any] | None) -> Any:
+        return self._run(orjson.loads(text), variables)
 
 
 class _ExpressionCompiled(_Compiled):
@@ -166,6 +182,9 @@ class _ExpressionCompiled(_Compiled):
 
     def _run(self, obj: Any, variables: dict[str, Any] | None) -> Any:
         return self._expression.evaluate(obj, variables)
+
+    def _run_text(self, text: str, variables: dict[str, Any] | None) -> Any:
+        return self._expression.evaluate_text(text, variables)
 
 
 class _ModelCompiled(_Compiled):
