@@ -255,3 +255,44 @@ def _staging_tables(store: Store, run: int) -> list[str]:
         cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'openconnector_staging' AND tablename LIKE %s",
                     (f"r{run}\\_%",))
         return [r[0] for r in cur.fetchall()]
+
+
+def test_contract_log_of_a_large_run_keeps_bodies_only_for_invalid_objects(
+    store: Store, include_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openconnector.pipeline.write as write_stage
+
+    monkeypatch.setattr(write_stage, "AUTO_BODIES_LIMIT", 5)  # contractLog: auto, a "large" run
+    spec = make_spec(include_dir)
+    objects = records(8)
+    objects[3]["employees"] = "many"
+    entries = {e["origin_id"]: e for e in store.contract_log(sync(store, spec, objects).run_id)}
+    assert len(entries) == 8
+    assert entries[objects[3]["id"]]["action"] == "invalid" and entries[objects[3]["id"]]["source"]["employees"] == "many"
+    created = [e for e in entries.values() if e["action"] == "create"]
+    assert len(created) == 7 and all(e["source"] is None and e["mapped"] is None for e in created)
+
+    full = make_spec(include_dir, contractLog="full")
+    entries = store.contract_log(sync(store, full, records(8)).run_id)
+    assert all(e["source"] and e["mapped"] for e in entries)
+
+
+def test_integers_beyond_2_53_stay_exact_through_the_run(store: Store, include_dir: Path) -> None:
+    (include_dir / "mappings" / "exact.jsonata").write_text(
+        '{"registrationNumber": $string(registration.number), "name": name.legal, "status": "active", '
+        '"phone": $string(branch), "page": $string($source.page)}'
+    )
+    spec = make_spec(include_dir)
+    text = spec.text.replace("demo_companies.jsonata", "exact.jsonata")
+    path = include_dir / "synchronizations" / f"{spec.id}.yaml"
+    path.write_text(text)
+    spec = load_spec(path)
+    objects = records(12)
+    objects[4]["registration"]["number"] = 12345678901234567  # 17 digits, a JSON number
+    objects[4]["branch"] = 9007199254740993
+    sync(store, spec, objects)
+    stored = {o["@self"]["originId"]: o for o in store.list_register_objects("demo", "company")
+              if o["@self"]["synchronization"] == spec.id}
+    assert stored[objects[4]["id"]]["registrationNumber"] == "12345678901234567"
+    assert stored[objects[4]["id"]]["phone"] == "9007199254740993"
+    assert stored[objects[11]["id"]]["page"] == "2"  # $source.page: the page the object came from

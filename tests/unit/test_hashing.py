@@ -34,3 +34,21 @@ def test_fingerprint_tracks_every_part() -> None:
     assert fingerprint("mapping text", "jsonatapy") == fingerprint("mapping text", "jsonatapy")
     assert fingerprint("mapping text", "jsonatapy") != fingerprint("mapping text ", "jsonatapy")
     assert fingerprint("mapping text", "jsonatapy") != fingerprint("mapping text", "jsonata-python")
+
+
+def test_checked_canonical_json_flags_integers_jsonata_would_round() -> None:
+    from openconnector.core.hashing import canonical_json_checked
+
+    assert canonical_json_checked({"b": 1, "a": 2**53 - 1}) == (b'{"a":9007199254740991,"b":1}', False)
+    assert canonical_json_checked({"id": 2**53 + 1}) == (b'{"id":9007199254740993}', True)
+    assert canonical_json_checked({"big": 10**30})[1] is True
+
+
+def test_derived_target_ids_are_version_5_uuids_of_synchronization_and_origin() -> None:
+    import uuid
+
+    from openconnector.targets.base import TARGET_ID_NAMESPACE, derived_target_id
+
+    for origin in ("1", "cmp-000042", "ümlaut id\twith tab"):
+        assert derived_target_id("sync", origin) == str(uuid.uuid5(TARGET_ID_NAMESPACE, f"sync\n{origin}"))
+    assert derived_target_id("a", "1") != derived_target_id("b", "1")

@@ -28,6 +28,18 @@ def canonical_json(value: Any) -> bytes:
         return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def canonical_json_checked(value: Any) -> tuple[bytes, bool]:
+    """Return ``canonical_json(value)`` and whether ``value`` holds an integer beyond ±2^53.
+
+    JSONata numbers are doubles: such integers need the exact (slower) mapping path. orjson finds them
+    while serializing (``OPT_STRICT_INTEGER``), so the check costs nothing for the usual object.
+    """
+    try:
+        return orjson.dumps(value, option=_OPTIONS | orjson.OPT_STRICT_INTEGER), False
+    except TypeError:
+        return canonical_json(value), True
+
+
 def content_hash(value: Any) -> str:
     """Return the sha256 hex digest of the canonical JSON of ``value``."""
     return hashlib.sha256(canonical_json(value)).hexdigest()

@@ -159,6 +159,49 @@ FROM openconnector.contracts c
 LEFT JOIN last_complete l ON l.synchronization_id = c.synchronization_id;
 """,
     ),
+    (
+        4,
+        "register objects: properties in data, OpenRegister's metadata in columns, shape in a view",
+        """
+-- Writing a million objects no longer parses and rebuilds each one to embed its metadata; the view
+-- renders OpenRegister's object shape (properties, id, @self) when objects are read.
+ALTER TABLE openconnector.objects ADD COLUMN data jsonb, ADD COLUMN deleted_reason text;
+UPDATE openconnector.objects
+SET data = object - 'id' - '@self', deleted_reason = object -> '@self' -> 'deleted' ->> 'reason';
+ALTER TABLE openconnector.objects ALTER COLUMN data SET NOT NULL, DROP COLUMN object;
+
+CREATE FUNCTION openconnector.iso8601(value timestamptz) RETURNS text LANGUAGE sql IMMUTABLE AS
+$$ SELECT to_char(value AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"') $$;
+
+CREATE VIEW openconnector.register_objects AS
+SELECT r.slug AS register, s.slug AS schema, o.uuid, o.synchronization_id, o.origin_id,
+       o.created, o.updated, o.deleted,
+       o.data || jsonb_build_object(
+           'id', o.uuid::text,
+           '@self', jsonb_build_object(
+               'id', o.uuid::text, 'slug', NULL, 'name', o.uuid::text,
+               'uri', '/api/objects/' || o.register_id || '/' || o.schema_id || '/' || o.uuid,
+               'version', NULL, 'register', o.register_id::text, 'schema', o.schema_id::text,
+               'created', openconnector.iso8601(o.created), 'updated', openconnector.iso8601(o.updated),
+               'deleted', CASE WHEN o.deleted IS NULL THEN NULL ELSE jsonb_build_object(
+                   'deletedBy', 'openconnector', 'deletedAt', openconnector.iso8601(o.deleted),
+                   'objectId', o.uuid::text, 'reason', o.deleted_reason) END,
+               'source', 'openconnector', 'synchronization', o.synchronization_id, 'originId', o.origin_id))
+           AS object
+FROM openconnector.objects o
+JOIN openconnector.registers r ON r.id = o.register_id
+JOIN openconnector.schemas s ON s.id = o.schema_id;
+""",
+    ),
+    (
+        5,
+        "contract log without a per-row foreign-key check",
+        """
+-- A first sync logs a million rows; checking each against the run log cost more than writing it.
+-- Logs are deleted with their run explicitly (expiry, reset).
+ALTER TABLE openconnector.contract_log DROP CONSTRAINT IF EXISTS contract_log_run_id_fkey;
+""",
+    ),
 )
 
 _LOCK_KEY: Final = 7_301_202_611  # arbitrary, constant: "openconnector schema"

@@ -34,20 +34,20 @@ class CopyWriter:
     """Send COPY batches from a background thread while the caller builds the next batch.
 
     Postgres parses and stores a batch while Python parses and hashes the next one; psycopg2 releases
-    the GIL while it waits on the server. At most ``depth`` batches wait in memory. An error in the
-    background surfaces at the next ``send`` or at ``close``. The caller must not use the connection
-    until ``close`` returns.
+    the GIL while it waits on the server. Each batch holds the rows of one or more tables (one COPY
+    per table, in order). At most ``depth`` batches wait in memory. An error in the background surfaces
+    at the next ``send`` or at ``close``. The caller must not use the connection until ``close`` returns.
     """
 
-    def __init__(self, conn: Any, statement: str, depth: int = 2) -> None:
-        self._conn, self._statement = conn, statement
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+    def __init__(self, conn: Any, statements: list[str], depth: int = 2) -> None:
+        self._conn, self._statements = conn, statements
+        self._queue: queue.Queue[tuple[bytes, ...] | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="copy-writer", daemon=True)
         self._thread.start()
 
-    def send(self, rows: bytes) -> None:
-        """Queue one batch of COPY lines (blocks while ``depth`` batches are already waiting)."""
+    def send(self, *rows: bytes) -> None:
+        """Queue one batch: COPY lines for each statement (blocks while ``depth`` batches wait)."""
         self._raise_if_failed()
         self._queue.put(rows)
 
@@ -58,12 +58,14 @@ class CopyWriter:
         self._raise_if_failed()
 
     def _run(self) -> None:
-        while (rows := self._queue.get()) is not None:
+        while (batch := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # drain, so a blocked send() can return and see the error
             try:
                 with self._conn.cursor() as cur:
-                    cur.copy_expert(self._statement, io.BytesIO(rows), size=1 << 20)
+                    for statement, rows in zip(self._statements, batch, strict=True):
+                        if rows:
+                            cur.copy_expert(statement, io.BytesIO(rows), size=1 << 20)
             except BaseException as exc:  # handed to the caller's thread
                 self._error = exc
 
@@ -200,31 +202,32 @@ class Store:
         self._execute(sql.staging_sql(sql.CREATE_OBJECTS, run)).close()
 
     def objects_copier(self, run: int) -> CopyWriter:
-        """Return a background COPY stream into the run's staged objects (see ``CopyWriter``)."""
-        return CopyWriter(self.conn, sql.staging_sql(sql.COPY_OBJECTS, run).as_string(self.conn))
+        """Return a background COPY stream into the run's staged objects and bodies (see ``CopyWriter``)."""
+        statements = [sql.staging_sql(t, run).as_string(self.conn) for t in (sql.COPY_OBJECTS, sql.COPY_BODIES)]
+        return CopyWriter(self.conn, statements)
 
 
-    def analyze_objects(self, run: int) -> None:
-        """Gather planner statistics on the staged objects once the fetch is done."""
-        self._execute(sql.staging_sql(sql.ANALYZE_OBJECTS, run)).close()
+    def finish_staging(self, run: int) -> None:
+        """Gather statistics on the staged objects and index their bodies, once the fetch is done."""
+        self._execute(sql.staging_sql(sql.FINISH_STAGING, run)).close()
 
     def count_objects(self, run: int) -> int:
         """Count the run's staged objects (to check staging survived since the fetch)."""
         return int(self._scalar(sql.staging_sql(sql.COUNT_OBJECTS, run)))
 
-    def count_to_map(self, run: int, *, sync: str, fingerprint: str, force: bool) -> int:
-        """Count the staged objects the map stage has to map."""
+    def list_to_map(self, run: int, *, sync: str, fingerprint: str, force: bool) -> int:
+        """List (and count) the staged objects the map stage has to map."""
         params = dict(sync=sync, fingerprint=fingerprint, force=force)
-        return int(self._scalar(sql.staging_sql(sql.COUNT_TO_MAP, run), params))
+        self._execute(sql.staging_sql(sql.CREATE_TO_MAP, run), params).close()
+        return int(self._scalar(sql.staging_sql(sql.COUNT_TO_MAP, run)))
 
     def stream_to_map(
-        self, run: int, *, sync: str, fingerprint: str, force: bool, partition: int, partitions: int
-    ) -> Iterator[tuple[int, int, str, str, str | None]]:
-        """Yield (seq, page, origin id, source JSON, contract target id) of objects to map in one partition."""
-        params = dict(sync=sync, fingerprint=fingerprint, force=force, partition=partition, partitions=partitions)
-        with self.conn.cursor(name=f"to_map_{run}_{partition}") as cur:
+        self, run: int, *, first: int, last: int
+    ) -> Iterator[tuple[int, int, str, bool, str, str | None]]:
+        """Yield (seq, page, origin id, wide numbers, source JSON, contract target id) of objects first..last."""
+        with self.conn.cursor(name=f"to_map_{run}_{first}") as cur:
             cur.itersize = STREAM_BATCH
-            cur.execute(sql.staging_sql(sql.OBJECTS_TO_MAP, run), params)
+            cur.execute(sql.staging_sql(sql.OBJECTS_TO_MAP, run), {"first": first, "last": last})
             yield from cur
 
     def create_mapped_table(self, run: int, partition: int) -> None:
@@ -369,13 +372,20 @@ class Store:
     def insert_contract_log(
         self, run: int, *, sync: str, partitions: int, test: bool, level: str, part: tuple[int, int] | None = None
     ) -> None:
-        """Log what happened to each object: ``level`` full (with bodies), actions, or errors."""
+        """Log what happened to each object: ``level`` full (with bodies), actions, or errors.
+
+        Invalid objects and writes the target refused always keep their source and mapped objects.
+        """
         if level == "none":
             return
-        actions = "'invalid'" if level == "errors" else "'create', 'update', 'delete', 'invalid'"
-        statement = sql.staging_sql(sql.INSERT_CONTRACT_LOG, run, partitions, actions=actions,
-                                    part=sql.part_filter(part))
-        self._execute(statement, dict(run=run, sync=sync, test=test, bodies=level == "full")).close()
+        params = dict(run=run, sync=sync, test=test)
+        with_bodies = [sql.LOG_REJECTED] + ([sql.LOG_WRITTEN] if level == "full" else [])
+        plain = [sql.LOG_WRITTEN] if level == "actions" else []
+        for template, which in [(sql.INSERT_CONTRACT_LOG_WITH_BODIES, w) for w in with_bodies] + [
+            (sql.INSERT_CONTRACT_LOG_ACTIONS, w) for w in plain
+        ]:
+            statement = sql.staging_sql(template, run, partitions, which=which, part=sql.part_filter(part))
+            self._execute(statement, params).close()
 
     # --- the built-in register store ------------------------------------------------------------------
 
@@ -399,11 +409,7 @@ class Store:
         part: tuple[int, int] | None = None,
     ) -> None:
         """Upsert created/updated objects and soft-delete vanished ones in the register store."""
-        params = dict(
-            sync=sync, register=register, schema=schema, now=now,
-            now_text=now.isoformat(timespec="seconds"),
-            uri_prefix=f"/api/objects/{register}/{schema}/",
-        )
+        params = dict(sync=sync, register=register, schema=schema, now=now)
         # Deletes first, for the same reason as in apply_contracts: the upsert may grow the table a lot.
         for template in (sql.SOFT_DELETE_REGISTER_OBJECTS, sql.UPSERT_REGISTER_OBJECTS):
             self._execute(sql.staging_sql(template, run, partitions, part=sql.part_filter(part)), params).close()

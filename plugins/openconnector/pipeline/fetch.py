@@ -12,14 +12,13 @@ import json
 import logging
 import math
 import uuid
-import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
 
-from openconnector.core.hashing import canonical_json
+from openconnector.core.hashing import canonical_json_checked
 from openconnector.core.paths import MISSING, get_path
 from openconnector.db import copyfmt
 from openconnector.db.store import CopyWriter, Store
@@ -30,8 +29,6 @@ from openconnector.spec.synchronization import SynchronizationSpec
 
 log = logging.getLogger(__name__)
 
-#: Staged objects are spread over this many buckets; map partitions take every P-th bucket.
-BUCKETS: Final = 64
 #: Objects to map per map partition when ``partitions: auto``.
 OBJECTS_PER_PARTITION: Final = 250_000
 MAX_AUTO_PARTITIONS: Final = 4
@@ -39,6 +36,8 @@ MAX_AUTO_PARTITIONS: Final = 4
 FLUSH_BYTES: Final = 4 << 20
 
 _OK, _SKIPPED, _INVALID = b"ok", b"skipped", b"invalid"
+#: COPY booleans of the ``wide`` column: integers beyond 2^53 in the object (mapped on the exact path).
+_WIDE, _NARROW = b"t", b"f"
 
 
 @dataclass(frozen=True)
@@ -96,9 +95,9 @@ def run_fetch(spec: SynchronizationSpec, ctx: RunContext, store: Store, source: 
             log.info("Page %d: %d objects (%d so far)", page.number, len(page.objects), stager.count)
     finally:
         stager.close()
-    store.analyze_objects(run)
+    store.finish_staging(run)
 
-    to_map = store.count_to_map(run, sync=spec.id, fingerprint=source.fingerprint, force=ctx.force)
+    to_map = store.list_to_map(run, sync=spec.id, fingerprint=source.fingerprint, force=ctx.force)
     partitions = choose_partitions(spec.partitions, to_map)
     complete = not source.windowed
     store.finish_fetch(run, complete=complete, token=uuid.uuid4().hex, partitions=len(partitions), fetched=stager.count)
@@ -121,7 +120,8 @@ class _Stager:
 
     def __init__(self, copier: CopyWriter, id_position: str, matches: Callable[[Any], bool] | None) -> None:
         self.copier, self.id_position, self.matches = copier, id_position, matches
-        self.buffer = bytearray()
+        self.buffer = bytearray()  # the narrow rows: ids, hashes, status
+        self.bodies = bytearray()  # the source objects, by seq
         self.count = 0
         self.tally = {"skipped": 0, "invalid": 0}
 
@@ -130,45 +130,48 @@ class _Stager:
         for index, obj in enumerate(objects, start=1):
             self.count += 1
             self.buffer += self._line(obj, page, f"page {page_number}, object {index}")
-        if len(self.buffer) >= FLUSH_BYTES:
+        if len(self.bodies) >= FLUSH_BYTES:
             self.flush()
 
     def flush(self) -> None:
         if self.buffer:
-            self.copier.send(bytes(self.buffer))
+            self.copier.send(bytes(self.buffer), bytes(self.bodies))
             self.buffer.clear()
+            self.bodies.clear()
 
     def close(self) -> None:
         self.flush()
         self.copier.close()
 
     def _line(self, obj: Any, page: bytes, where: str) -> bytes:
-        lead = str(self.count).encode() + b"\t" + page  # the seq and page columns
+        seq = str(self.count).encode()
+        lead = seq + b"\t" + page  # the seq and page columns
         if not isinstance(obj, dict):
             error = f"{where} is a JSON {_json_type(obj)}, not an object; check source.resultsPosition"
-            return self._invalid(lead, None, error, obj)
+            return self._invalid(seq, lead, None, error, obj)
         origin_id, problem = origin_id_of(obj, self.id_position)
         try:
             skipped = self.matches is not None and not self.matches(obj)
         except OpenConnectorError as exc:  # one object the rule cannot evaluate is invalid, not fatal
-            return self._invalid(lead, origin_id, f"{where}: {exc}", obj)
+            return self._invalid(seq, lead, origin_id, f"{where}: {exc}", obj)
         if skipped:
             self.tally["skipped"] += 1
-            return copyfmt.row(lead, _bucket(origin_id), copyfmt.text_field(origin_id), copyfmt.NULL, _SKIPPED,
-                               copyfmt.NULL, copyfmt.NULL)
+            return copyfmt.row(lead, copyfmt.text_field(origin_id), copyfmt.NULL, _NARROW, _SKIPPED, copyfmt.NULL)
         if origin_id is None:
-            return self._invalid(lead, None, f"{where}: {problem}", obj)
+            return self._invalid(seq, lead, None, f"{where}: {problem}", obj)
         # The hash ignores key order; the stored body keeps the source's order, which JSONata can see
         # ($keys, $each), so a mapping behaves in a run exactly as in `mapping test`.
-        origin_hash = hashlib.sha256(canonical_json(obj)).hexdigest().encode()
-        body = _compact_json(obj)
-        return copyfmt.row(lead, _bucket(origin_id), copyfmt.text_field(origin_id), origin_hash, _OK,
-                           copyfmt.NULL, copyfmt.json_field(body))
+        canonical, wide = canonical_json_checked(obj)
+        origin_hash = hashlib.sha256(canonical).hexdigest().encode()
+        self.bodies += copyfmt.row(seq, copyfmt.json_field(_compact_json(obj)))
+        return copyfmt.row(lead, copyfmt.text_field(origin_id), origin_hash, _WIDE if wide else _NARROW, _OK,
+                           copyfmt.NULL)
 
-    def _invalid(self, lead: bytes, origin_id: str | None, error: str, obj: Any) -> bytes:
+    def _invalid(self, seq: bytes, lead: bytes, origin_id: str | None, error: str, obj: Any) -> bytes:
         self.tally["invalid"] += 1
-        return copyfmt.row(lead, b"0", copyfmt.text_field(origin_id), copyfmt.NULL, _INVALID,
-                           copyfmt.text_field(error), copyfmt.json_field(_compact_json(obj)))
+        self.bodies += copyfmt.row(seq, copyfmt.json_field(_compact_json(obj)))
+        return copyfmt.row(lead, copyfmt.text_field(origin_id), copyfmt.NULL, _NARROW, _INVALID,
+                           copyfmt.text_field(error))
 
 
 def origin_id_of(obj: dict[str, Any], id_position: str) -> tuple[str | None, str]:
@@ -189,10 +192,6 @@ def _compact_json(value: Any) -> bytes:
         return orjson.dumps(value)
     except TypeError:  # integers beyond 64 bits: the standard library prints them exactly
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _bucket(origin_id: str | None) -> bytes:
-    return str(zlib.crc32(origin_id.encode()) % BUCKETS if origin_id else 0).encode()
 
 
 def _json_type(value: Any) -> str:

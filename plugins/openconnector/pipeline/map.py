@@ -44,15 +44,13 @@ def run_map(
     )
     buffer = bytearray()
     mapped = errors = 0
-    rows = store.stream_to_map(
-        run.id, sync=ctx.synchronization_id, fingerprint=run.mapping_fingerprint or "", force=ctx.force,
-        partition=partition, partitions=run.partitions,
-    )
+    first, last = partition_range(int(run.stages["fetch"]["0"]["to_map"]), partition, run.partitions)
+    rows = store.stream_to_map(run.id, first=first, last=last)
     # The COPY is synchronous here: the connection is also streaming the objects to map (a named
     # cursor), and psycopg2 does not interleave the two safely from two threads.
-    for seq, page, origin_id, body, contract_target_id in rows:
+    for seq, page, origin_id, wide, body, contract_target_id in rows:
         line, ok = _map_one(ctx, mapper, target, bindings.for_object(origin_id, {"page": page}), seq, body,
-                            contract_target_id)
+                            wide, contract_target_id)
         buffer += line
         mapped += 1
         errors += not ok
@@ -69,14 +67,19 @@ def run_map(
     return stats
 
 
+def partition_range(to_map: int, partition: int, partitions: int) -> tuple[int, int]:
+    """Return the numbers (1-based, inclusive) of the objects to map that one partition maps."""
+    return to_map * partition // partitions + 1, to_map * (partition + 1) // partitions
+
+
 def _map_one(
-    ctx: RunContext, mapper: Mapper, target: Target, bindings: Bindings, seq: int, body: str,
+    ctx: RunContext, mapper: Mapper, target: Target, bindings: Bindings, seq: int, body: str, wide: bool,
     contract_target_id: str | None,
 ) -> tuple[bytes, bool]:
     """Return the COPY line for one object and whether it mapped cleanly."""
     seq_field = str(seq).encode()
     try:
-        result = mapper.apply_text(body, bindings)
+        result = mapper.apply_text(body, bindings, wide_numbers=wide)
         prepared = target.prepare(result)
     except (MappingError, InvalidObject) as exc:
         return copyfmt.row(seq_field, copyfmt.NULL, copyfmt.NULL, copyfmt.text_field(str(exc)), copyfmt.NULL), False

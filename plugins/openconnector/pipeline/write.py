@@ -19,8 +19,6 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
-import orjson
-
 from openconnector.core.report import Counts, SyncReport
 from openconnector.db.store import RunRow, Store
 from openconnector.pipeline.context import RunContext
@@ -31,10 +29,17 @@ from openconnector.targets import Target, is_batch_target
 
 log = logging.getLogger(__name__)
 
-ContractLogLevel = Literal["full", "actions", "errors", "none"]
+ContractLogLevel = Literal["auto", "full", "actions", "errors", "none"]
+#: ``contractLog: auto`` keeps source and mapped objects in the log up to this many logged objects per
+#: run. Beyond it (a first sync of a large source) the bodies would cost ~20 s per million objects
+#: on two cores, for copies of what the source and the target already hold: only the invalid objects,
+#: which need them to be fixed, keep their bodies.
+AUTO_BODIES_LIMIT = 10_000
 #: Parallel SQL writers: Postgres uses one core per connection; more than the cores only adds contention.
-MAX_WRITERS = 4
+MAX_WRITERS = 2
 WRITES_PER_WRITER = 150_000
+#: Writes after which the contracts' statistics are refreshed at once (autovacuum catches up on smaller ones).
+ANALYZE_AFTER = 50_000
 
 
 def run_write(
@@ -47,7 +52,7 @@ def run_write(
         report = _write_and_report(ctx, store, run, target, clock, contract_log, log_retention_days)
     store.drop_staging(run.id)
     written = report.counts.new + report.counts.changed + report.counts.deleted
-    if not ctx.test and written > 1000:
+    if not ctx.test and written > ANALYZE_AFTER:
         store.analyze_contracts()
     store.commit()
     return report
@@ -59,6 +64,7 @@ def _write_and_report(
 ) -> SyncReport:
     partitions = check_staging(store, run)
     store.clear_contract_log(run.id)
+    contract_log = effective_log_level(contract_log, store, run)
     if not ctx.test and is_batch_target(target):
         write_in_batches(ctx, store, run, target, partitions)
         store.insert_contract_log(run.id, sync=ctx.synchronization_id, partitions=partitions, test=False,
@@ -119,8 +125,16 @@ def write_set_based(
                 fork.close()
 
 
+def effective_log_level(level: ContractLogLevel, store: Store, run: RunRow) -> ContractLogLevel:
+    """Resolve ``auto``: full while the run logs at most ``AUTO_BODIES_LIMIT`` objects, else actions."""
+    if level != "auto":
+        return level
+    logged = sum(n for (action, _), n in store.plan_counts(run).items() if action not in ("unchanged", "skipped"))
+    return "full" if logged <= AUTO_BODIES_LIMIT else "actions"
+
+
 def writer_count(store: Store, run: RunRow) -> int:
-    """Return how many parallel writers the plan deserves: one per 150,000 writes, at most 4."""
+    """Return how many parallel writers the plan deserves: one per 150,000 writes, at most 2."""
     if store.fork_unavailable():
         return 1
     writes = sum(n for (action, _), n in store.plan_counts(run).items() if action != "unchanged")
@@ -136,7 +150,7 @@ def write_in_batches(ctx: RunContext, store: Store, run: RunRow, target: Any, pa
     try:
         batch: list[PlannedWrite] = []
         for origin_id, action, target_id, body, pending in store.stream_pending_writes(run.id, partitions):
-            batch.append(PlannedWrite(origin_id, action, target_id, orjson.loads(body) if body else None, pending))
+            batch.append(PlannedWrite(origin_id, action, target_id, body, pending))  # body: jsonb, read as a dict
             if len(batch) >= target.batch_size:
                 _write_batch(ctx, store, run, target, batch, fingerprint, partitions)
                 batch = []

@@ -46,9 +46,12 @@ class SynchronizationSpec(Spec):
     deletion: DeletionSpec = Field(default_factory=DeletionSpec)
     partitions: int | Literal["auto"] = "auto"
     retries: int = Field(default=2, ge=0, le=20)
-    contract_log: Literal["full", "actions", "errors", "none"] = Field(
-        default="full",
-        description="Per-object log of each run: full (with source and mapped object), actions, errors, none.",
+    contract_log: Literal["auto", "full", "actions", "errors", "none"] = Field(
+        default="auto",
+        description=(
+            "Per-object log of each run: full (every row with source and mapped object), actions (bodies only "
+            "for invalid objects), errors, none; auto = full while a run logs at most 10,000 objects, else actions."
+        ),
     )
     log_retention_days: int = Field(default=30, ge=1)
 

@@ -120,14 +120,19 @@ class Expression:
             result = self._retry(self._raw.evaluate, self._json_values(data), self._json_values(variables))
         return self._unwrap(result) if self._wrapped else result
 
-    def evaluate_text(self, text: str, variables: dict[str, Any] | None = None) -> Any:
+    def evaluate_text(
+        self, text: str, variables: dict[str, Any] | None = None, *, wide_numbers: bool | None = None
+    ) -> Any:
         """Evaluate against compact JSON text; same result and errors as ``evaluate`` on its parse.
 
         Engines with a text API take it when the text holds no number it could round; everything else
-        goes through ``evaluate``.
+        goes through ``evaluate``. ``wide_numbers`` tells whether the text holds integers beyond 2^53
+        (the fetch stage knows); None: look.
         """
         evaluate_text = getattr(self._raw, "evaluate_text", None)
-        if evaluate_text is None or self._wrapped or _LONG_NUMBER.search(text):
+        if wide_numbers is None:
+            wide_numbers = _LONG_NUMBER.search(text) is not None
+        if evaluate_text is None or self._wrapped or wide_numbers:
             return self.evaluate(orjson.loads(text), variables)
         if self._exact_int is not None:
             variables = self._safe(variables)

@@ -114,10 +114,13 @@ class Mapper:
         compiled = self._compiled if threading.get_ident() == self._owner else self._for_this_thread()
         return compiled.apply(obj, bindings)
 
-    def apply_text(self, text: str, bindings: Bindings | None) -> Any:
-        """Map the object given as compact JSON text (as staged); same result as ``apply`` on its parse."""
+    def apply_text(self, text: str, bindings: Bindings | None, *, wide_numbers: bool | None = None) -> Any:
+        """Map the object given as compact JSON text (as staged); same result as ``apply`` on its parse.
+
+        :param wide_numbers: whether the text holds integers beyond 2^53, if the caller knows.
+        """
         compiled = self._compiled if threading.get_ident() == self._owner else self._for_this_thread()
-        return compiled.apply_text(text, bindings)
+        return compiled.apply_text(text, bindings, wide_numbers)
 
     def _for_this_thread(self) -> _Compiled:
         compiled: _Compiled | None = getattr(self._local, "compiled", None)
@@ -139,8 +142,8 @@ class _Compiled:
     def apply(self, obj: Any, bindings: Bindings | None) -> Any:
         return self._run(obj, self._variables_for(bindings))
 
-    def apply_text(self, text: str, bindings: Bindings | None) -> Any:
-        return self._run_text(text, self._variables_for(bindings))
+    def apply_text(self, text: str, bindings: Bindings | None, wide_numbers: bool | None = None) -> Any:
+        return self._run_text(text, self._variables_for(bindings), wide_numbers)
 
     def _variables_for(self, bindings: Bindings | None) -> dict[str, Any] | None:
         variables = None
@@ -162,7 +165,7 @@ class _Compiled:
     def _run(self, obj: Any, variables: dict[str, Any] | None) -> Any:
         return obj
 
-    def _run_text(self, text: str, variables: dict[str, Any] | None) -> Any:
+    def _run_text(self, text: str, variables: dict[str, Any] | None, wide_numbers: bool | None) -> Any:
         return self._run(orjson.loads(text), variables)
 
 
@@ -183,8 +186,8 @@ class _ExpressionCompiled(_Compiled):
     def _run(self, obj: Any, variables: dict[str, Any] | None) -> Any:
         return self._expression.evaluate(obj, variables)
 
-    def _run_text(self, text: str, variables: dict[str, Any] | None) -> Any:
-        return self._expression.evaluate_text(text, variables)
+    def _run_text(self, text: str, variables: dict[str, Any] | None, wide_numbers: bool | None) -> Any:
+        return self._expression.evaluate_text(text, variables, wide_numbers=wide_numbers)
 
 
 class _ModelCompiled(_Compiled):
