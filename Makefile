@@ -40,7 +40,7 @@ bench: $(STAMP)  ## Benchmark a sync of N objects (default 100000) against dlt a
 	$(BIN)/python -m bench.run --count $(or $(N),100000)
 
 lint:  $(STAMP) ## Lint with ruff
-	$(BIN)/python -m pip install --quiet ruff && $(BIN)/ruff check plugins devkit tests dags
+	$(BIN)/python -m pip install --quiet ruff && $(BIN)/ruff check plugins devkit tests dags bench
 
 clean:  ## Stop the embedded Postgres and remove .venv and .local
 	-$(BIN)/python -c 'from openconnector.db.embedded import stop_embedded_postgres as s; s()' 2>/dev/null

@@ -71,7 +71,7 @@ def _print_scenario(scenario: str, run: dict[str, Any], peers: dict[str, Any]) -
     if noisy:
         print(f"  WARNING: other work kept the CPUs busy before: {', '.join(noisy)}; figures may be slow")
     if run.get("slow_sql"):
-        print(f"  slowest SQL (statements ≥ 0.1 s, summed): " + "".join(
+        print("  slowest SQL (statements ≥ 0.1 s, summed): " + "".join(
             f"\n    {e['seconds']:7.2f} s  ×{e['count']:<4} {e['statement'][:86]}" for e in run["slow_sql"][:6]))
     dlt = peers.get("dlt")
     if dlt:

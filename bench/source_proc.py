@@ -76,7 +76,8 @@ class SourceProcess:
         return float(self._receive("ok", 900)[1])
 
     def _receive(self, expected: str, timeout: float) -> tuple[Any, ...]:
-        assert self._conn is not None and self._process is not None
+        assert self._conn is not None
+        assert self._process is not None
         if not self._conn.poll(timeout):
             raise TimeoutError(f"the bench source did not answer {expected!r} in {timeout:.0f} s")
         message = self._conn.recv()

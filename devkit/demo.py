@@ -85,7 +85,7 @@ def _where_to_look() -> None:
     print(
         f"""
 Where to look:
-  objects   : make psql SQL="SELECT object FROM openconnector.objects LIMIT 3"
+  objects   : make psql SQL="SELECT object FROM openconnector.register_objects LIMIT 3"
   contracts : make psql SQL="SELECT origin_id, target_id, target_last_action, origin_hash FROM openconnector.contracts LIMIT 5"
   runs      : make psql SQL="SELECT id, status, fetched, new, changed, unchanged, deleted, message FROM openconnector.synchronization_log"
   (the embedded Postgres keeps its data and socket in {socket_dir}; `make psql` opens a shell on it)

@@ -17,7 +17,6 @@ from openconnector.db.store import Store
 from openconnector.spec.mapping import MappingRef
 from openconnector.spec.target import RegisterTarget as RegisterTargetSpec
 from openconnector.targets.register import RegisterTarget
-
 from tests.e2e.conftest import COUNT, Scenario
 
 pytestmark = pytest.mark.e2e
@@ -101,7 +100,8 @@ def test_first_run_resync_changes_and_removals(airflow: LocalAirflow, scenario: 
     report = run_sync(airflow, scenario)
     assert (report["deleted"], report["fetched"], report["unchanged"]) == (1, COUNT - 1, COUNT - 1)
     contract = next(c for c in db.contracts(scenario.sync_id) if c["origin_id"] == gone)
-    assert contract["target_id"] is None and contract["target_last_action"] == "delete"
+    assert contract["target_id"] is None
+    assert contract["target_last_action"] == "delete"
     assert gone not in target_rows(db, scenario), "the vanished object is still listed in the register"
 
     log = db.runs(scenario.sync_id)
@@ -137,7 +137,9 @@ def test_test_run_reports_and_writes_nothing(airflow: LocalAirflow, scenario: Sc
                               "skipped": 0, "invalid": 0}
     assert snapshot(db, scenario) == before, "a Test run changed contracts or target objects"
     test_log = db.runs(scenario.sync_id)[-1]
-    assert test_log["test"] and test_log["status"] == "success" and test_log["changed"] == 3
+    assert test_log["test"]
+    assert test_log["status"] == "success"
+    assert test_log["changed"] == 3
 
     real = run_sync(airflow, scenario)
     assert (real["changed"], real["deleted"]) == (3, 1), "the Test run left state that hid the changes"
@@ -156,9 +158,12 @@ def test_failed_fetch_deletes_nothing_and_a_cleared_run_finishes(
     assert state == "failed"
     assert snapshot(db, scenario) == before, "a failed fetch changed contracts or target objects"
     failed = db.runs(scenario.sync_id)[-1]
-    assert failed["status"] == "failed" and "fetch failed" in failed["message"] and "503" in failed["message"]
+    assert failed["status"] == "failed"
+    assert "fetch failed" in failed["message"]
+    assert "503" in failed["message"]
     states = {t["task_id"]: t["state"] for t in airflow.task_instances(scenario.dag_id, run_id)}
-    assert states["fetch"] == "failed" and states["write"] == "upstream_failed"
+    assert states["fetch"] == "failed"
+    assert states["write"] == "upstream_failed"
 
     scenario.source.clear_failures()
     airflow.api("POST", f"/dags/{scenario.dag_id}/clearTaskInstances", json={
@@ -202,7 +207,8 @@ def test_backfill_runs_read_their_window_and_never_delete(airflow: LocalAirflow,
     asked = {q.query.get("updatedSince") for q in scenario.source.request_log if q.path == "/api/companies"}
     assert windows <= asked, f"runs asked for {sorted(asked)}, expected their windows {sorted(windows)}"
     log = [r for r in db.runs(scenario.sync_id) if r["status"] == "success"]
-    assert len(log) >= 3 and all(r["windowed"] and r["deleted"] == 0 for r in log)
+    assert len(log) >= 3
+    assert all(r["windowed"] and r["deleted"] == 0 for r in log)
     assert all("windowed" in r["message"] for r in log)
 
     # A manual run has no data interval: it reads the whole source, so it may delete.

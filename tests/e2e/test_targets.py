@@ -83,7 +83,8 @@ def test_a_crash_between_the_write_and_the_contract_leaves_no_duplicate(
     objects = openregister.objects("demo", "company")
     assert len(objects) - before == COUNT, "the retried write created duplicates or lost objects"
     contracts = db.contracts(scenario.sync_id)
-    assert len(contracts) == COUNT and len({c["target_id"] for c in contracts}) == COUNT
+    assert len(contracts) == COUNT
+    assert len({c["target_id"] for c in contracts}) == COUNT
     report = airflow.xcom(scenario.dag_id, run_id, "write")
     assert (report["new"], report["failed"], report["invalid"]) == (COUNT, 0, 0)
 

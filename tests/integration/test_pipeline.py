@@ -83,7 +83,8 @@ def test_one_bad_object_never_stops_the_others(store: Store, include_dir: Path) 
     entries = store.contract_log(report.run_id)
     log = {(e["origin_id"], e["action"]): e for e in entries if e["origin_id"]}
     mapping_error = log[(objects[2]["id"], "invalid")]["error"]
-    assert "demo_companies.jsonata" in mapping_error and "D3030" in mapping_error
+    assert "demo_companies.jsonata" in mapping_error
+    assert "D3030" in mapping_error
     assert "should match pattern" in log[(objects[5]["id"], "invalid")]["error"]
     assert "registrationNumber" in log[(objects[5]["id"], "invalid")]["error"]
     invalid_without_id = [e["error"] for e in entries if e["origin_id"] is None]
@@ -158,7 +159,8 @@ def test_windowed_and_test_runs_delete_nothing(store: Store, include_dir: Path) 
     assert (windowed.counts.deleted, windowed.counts.unchanged) == (0, 5)
     assert "windowed" in windowed.deletion_note
     test = sync(store, spec, records(10), test=True)
-    assert test.counts.deleted == 10 and test.test
+    assert test.counts.deleted == 10
+    assert test.test
     assert len([c for c in store.contracts(spec.id) if c["target_id"]]) == 20
 
 
@@ -247,7 +249,8 @@ def test_contract_log_keeps_source_and_mapped_objects(store: Store, include_dir:
     entries = store.contract_log(report.run_id)
     assert [e["action"] for e in entries] == ["create"] * 3
     first = entries[0]
-    assert first["source"]["id"] == first["origin_id"] and first["mapped"]["name"] == first["source"]["name"]["legal"]
+    assert first["source"]["id"] == first["origin_id"]
+    assert first["mapped"]["name"] == first["source"]["name"]["legal"]
 
 
 def _staging_tables(store: Store, run: int) -> list[str]:
@@ -268,9 +271,11 @@ def test_contract_log_of_a_large_run_keeps_bodies_only_for_invalid_objects(
     objects[3]["employees"] = "many"
     entries = {e["origin_id"]: e for e in store.contract_log(sync(store, spec, objects).run_id)}
     assert len(entries) == 8
-    assert entries[objects[3]["id"]]["action"] == "invalid" and entries[objects[3]["id"]]["source"]["employees"] == "many"
+    assert entries[objects[3]["id"]]["action"] == "invalid"
+    assert entries[objects[3]["id"]]["source"]["employees"] == "many"
     created = [e for e in entries.values() if e["action"] == "create"]
-    assert len(created) == 7 and all(e["source"] is None and e["mapped"] is None for e in created)
+    assert len(created) == 7
+    assert all(e["source"] is None and e["mapped"] is None for e in created)
 
     full = make_spec(include_dir, contractLog="full")
     entries = store.contract_log(sync(store, full, records(8)).run_id)

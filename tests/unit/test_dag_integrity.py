@@ -10,7 +10,7 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def _dagbag(dags_folder: Path):  # noqa: ANN202 - Airflow's DagBag
+def _dagbag(dags_folder: Path):
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(dag_folder=str(dags_folder))
@@ -31,9 +31,11 @@ def test_sync_dag_shape(monkeypatch: pytest.MonkeyPatch) -> None:
     dag = _dagbag(PROJECT_ROOT / "dags").dags["sync_demo_companies"]
     downstream = {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks}
     assert downstream == {"fetch": ["map"], "map": ["hash_diff"], "hash_diff": ["write"], "write": []}
-    assert dag.max_active_runs == 1 and dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert dag.catchup is False
     assert set(dag.params.keys()) == {"test", "force"}
-    assert dag.params["test"] is False and dag.params["force"] is False
+    assert dag.params["test"] is False
+    assert dag.params["force"] is False
     assert "resultsPosition: data.items" in dag.doc_md  # the spec is shown in the DAG docs
     assert dag.get_task("hash_diff").trigger_rule == "none_failed"  # runs when nothing needed mapping
 

@@ -93,7 +93,8 @@ def test_a_bad_spec_never_hides_the_good_ones(include_dir: Path) -> None:
     _write(include_dir, BASE.replace("resultsPosition", "resultPosition"), name="broken")
     specs, errors = load_specs(include_dir / "synchronizations")
     assert "demo_companies" in [s.id for s in specs]
-    assert len(errors) == 1 and "broken.yaml" in str(errors[0])
+    assert len(errors) == 1
+    assert "broken.yaml" in str(errors[0])
 
 
 def test_duplicate_ids_are_reported_with_both_files(include_dir: Path) -> None:

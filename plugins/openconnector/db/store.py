@@ -448,4 +448,4 @@ class Store:
     def _dicts(self, query: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         with self._execute(query, params) as cur:
             names = [d[0] for d in cur.description]
-            return [dict(zip(names, row)) for row in cur.fetchall()]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

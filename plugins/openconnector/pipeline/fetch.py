@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,15 +24,18 @@ from openconnector.core.paths import MISSING, get_path
 from openconnector.db import copyfmt
 from openconnector.db.store import CopyWriter, Store
 from openconnector.errors import OpenConnectorError
+from openconnector.pipeline.collector import PausedCollector
 from openconnector.pipeline.context import RunContext
 from openconnector.pipeline.metrics import StageClock
 from openconnector.spec.synchronization import SynchronizationSpec
 
 log = logging.getLogger(__name__)
 
-#: Objects to map per map partition when ``partitions: auto``.
+#: Objects to map per map partition when ``partitions: auto``, which also runs at most one partition per
+#: CPU: mapping is CPU-bound, so more partitions than cores only add task start-ups (measured at 1M
+#: objects on 2 cores: 4 partitions map in 44.9 s, 2 in 41.5 s).
 OBJECTS_PER_PARTITION: Final = 250_000
-MAX_AUTO_PARTITIONS: Final = 4
+MAX_AUTO_PARTITIONS: Final = 8
 #: Flush COPY lines to Postgres after this many bytes.
 FLUSH_BYTES: Final = 4 << 20
 
@@ -89,10 +93,12 @@ def run_fetch(spec: SynchronizationSpec, ctx: RunContext, store: Store, source: 
     stager = _Stager(store.objects_copier(run), spec.source.id_position, source.matches)
     pages = 0
     try:
-        for page in source.pages:
-            pages += 1
-            stager.add_page(page.number, page.objects)
-            log.info("Page %d: %d objects (%d so far)", page.number, len(page.objects), stager.count)
+        with PausedCollector() as collector:
+            for page in source.pages:
+                pages += 1
+                stager.add_page(page.number, page.objects)
+                collector.tick(len(page.objects))
+                log.info("Page %d: %d objects (%d so far)", page.number, len(page.objects), stager.count)
     finally:
         stager.close()
     store.finish_staging(run)
@@ -107,12 +113,25 @@ def run_fetch(spec: SynchronizationSpec, ctx: RunContext, store: Store, source: 
     return FetchResult(run, stager.count, pages, complete, to_map, partitions)
 
 
-def choose_partitions(setting: int | str, to_map: int) -> list[int]:
-    """Return the map partitions to run: none when nothing needs mapping, else ``setting`` or auto."""
+def choose_partitions(setting: int | str, to_map: int, cpus: int | None = None) -> list[int]:
+    """Return the map partitions to run: none when nothing needs mapping, else ``setting`` or auto.
+
+    ``auto``: one per ``OBJECTS_PER_PARTITION`` objects to map, at most one per CPU of this worker.
+    """
     if to_map == 0:
         return []
-    count = setting if isinstance(setting, int) else min(MAX_AUTO_PARTITIONS, math.ceil(to_map / OBJECTS_PER_PARTITION))
-    return list(range(count))
+    if isinstance(setting, int):
+        return list(range(setting))
+    cores = min(MAX_AUTO_PARTITIONS, cpus or available_cpus())
+    return list(range(max(1, min(cores, math.ceil(to_map / OBJECTS_PER_PARTITION)))))
+
+
+def available_cpus() -> int:
+    """Return the CPUs this process may run on (its affinity, where the platform tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 class _Stager:

@@ -21,10 +21,10 @@ from typing import Any, Literal
 
 from openconnector.core.report import Counts, SyncReport
 from openconnector.db.store import RunRow, Store
+from openconnector.errors import TargetError
 from openconnector.pipeline.context import RunContext
 from openconnector.pipeline.diff import check_staging
 from openconnector.pipeline.metrics import StageClock
-from openconnector.errors import TargetError
 from openconnector.targets import Target, is_batch_target
 
 log = logging.getLogger(__name__)
