@@ -21,8 +21,6 @@ import contextlib
 import logging
 import os
 import signal
-import socket
-import sys
 import tempfile
 import threading
 import time
@@ -30,13 +28,14 @@ from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import orjson
 import requests
 
+from devkit.loopback import LoopbackServer
 from devkit.records import make_detail, make_record, parse_id
 
 log = logging.getLogger(__name__)
@@ -267,7 +266,7 @@ class _Handler(BaseHTTPRequestHandler):
     # Headers and body go out in one write; without NODELAY a small response could wait for a delayed ACK.
     disable_nagle_algorithm = True
     timeout = 300
-    server: _Server
+    server: LoopbackServer
 
     def do_GET(self) -> None:
         self._serve()
@@ -278,7 +277,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        response = self.server.source._respond(self.command, self.path, dict(self.headers.items()), body)
+        response = self.server.owner._respond(self.command, self.path, dict(self.headers.items()), body)
         head = [f"HTTP/1.1 {response.status} {_PHRASES.get(response.status, 'Error')}\r\n"]
         head.append(f"Content-Type: application/json\r\nContent-Length: {len(response.body)}\r\n")
         head.extend(f"{name}: {value}\r\n" for name, value in response.headers)
@@ -286,28 +285,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: DemoSource keeps its own request log."""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], source: DemoSource) -> None:
-        super().__init__(address, _Handler)
-        self.source = source
-        self.connections: set[socket.socket] = set()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        self.connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that hang up mid-response are normal in tests; keep stderr clean.
-        log.debug("Demo source: connection from %s ended with %r", client_address, sys.exc_info()[1])
 
 
 class DemoSource:
@@ -349,10 +326,9 @@ class DemoSource:
         self._port, self._catalog = port, _Catalog(count, seed)
         self._cache = _PageCache(cache_bytes)
         self._spool: _Spool | None = None
-        self._server: _Server | None = None
+        self._server: LoopbackServer | None = None
         self._bound_port: int | None = None
         self._renderer = _PageRenderer(style, "")  # replaced at start(), when the port is known
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()  # guards failures and the request log
         self._mutating = threading.RLock()  # serializes mutations; held for a whole batch()
         self._draft: _Catalog | None = None  # the catalog a batch() is building
@@ -366,15 +342,12 @@ class DemoSource:
         """Bind the port, render the spool if asked, and serve in a daemon thread."""
         if self._server is not None:
             raise RuntimeError(f"DemoSource is already serving at {self.url}; stop() it first")
-        self._server = _Server((self.host, self._port), self)
-        self._bound_port = int(self._server.server_address[1])
+        self._server = LoopbackServer((self.host, self._port), _Handler, self)
+        self._bound_port = self._server.port
         self._renderer = _PageRenderer(self.style, self.url)
         if self.prerender:
             self._spool = _Spool(self._renderer, self._catalog, self.page_size)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="demo-source", daemon=True
-        )
-        self._thread.start()
+        self._server.start("demo-source")
         log.info("Demo source serving %d records at %s", self.count, self.url)
         return self
 
@@ -382,19 +355,11 @@ class DemoSource:
         """Stop serving, close open keep-alive connections and remove the spool file."""
         if self._server is None:
             return
-        self._server.shutdown()
-        for connection in list(self._server.connections):
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by the client
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._server.stop()
         if self._spool is not None:
             self._spool.close()
             self._spool = None
-        self._server = self._thread = None
+        self._server = None
 
     def __enter__(self) -> DemoSource:
         return self.start()

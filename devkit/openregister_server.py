@@ -23,13 +23,12 @@ import argparse
 import base64
 import gzip
 import logging
-import socket
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -37,6 +36,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import orjson
 import yaml
 
+from devkit.loopback import LoopbackServer
 from devkit.openregister_api import OpenRegisterApi, WriteEvent, lock_object
 from devkit.openregister_store import Answer, Catalog, error, utc_now
 from openconnector import settings
@@ -110,8 +110,7 @@ class OpenRegisterServer:
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._port = port
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -119,12 +118,8 @@ class OpenRegisterServer:
         """Bind the port and serve in a daemon thread."""
         if self._server is not None:
             raise RuntimeError(f"OpenRegisterServer is already serving at {self.url}; stop() it first")
-        self._server = _Server(("127.0.0.1", self._port), self)
-        self._port = int(self._server.server_address[1])
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="openregister", daemon=True
-        )
-        self._thread.start()
+        self._server = LoopbackServer(("127.0.0.1", self._port), _Handler, self).start("openregister")
+        self._port = self._server.port
         return self
 
     def stop(self) -> None:
@@ -132,15 +127,7 @@ class OpenRegisterServer:
         server, self._server = self._server, None
         if server is None:
             return
-        server.shutdown()
-        for connection in list(server.connections):
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by the client
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        server.stop()
 
     def __enter__(self) -> OpenRegisterServer:
         return self.start()
@@ -306,7 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     timeout = 300
-    server: _Server
+    server: LoopbackServer
 
     def do_GET(self) -> None:
         self._serve()
@@ -333,28 +320,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Stay quiet: the server keeps its own request log."""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], owner: OpenRegisterServer) -> None:
-        super().__init__(address, _Handler)
-        self.owner = owner
-        self.connections: set[socket.socket] = set()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        self.connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        self.connections.discard(request)
-        super().shutdown_request(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        log.debug("OpenRegister server: connection from %s ended abruptly", client_address)
 
 
 def load_registers(directory: Path | None = None) -> list[RegisterSpec]:

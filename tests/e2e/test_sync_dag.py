@@ -26,7 +26,15 @@ def run_sync(airflow: LocalAirflow, case: Scenario, **conf: Any) -> dict[str, An
     """Trigger the scenario's DAG, require success, return the write task's report."""
     run_id, state = airflow.run(case.dag_id, conf=conf)
     assert state == "success", f"{case.dag_id} run {run_id} ended {state}: {_failure(airflow, case, run_id)}"
-    return dict(airflow.xcom(case.dag_id, run_id, "write"))
+    report = dict(airflow.xcom(case.dag_id, run_id, "write"))
+    print(describe(case.dag_id, run_id, report))  # shown with -s, and with the output of a failing test
+    return report
+
+
+def describe(dag_id: str, run_id: str, report: dict[str, Any]) -> str:
+    """One line a user would read off the write task's report table."""
+    keys = ("fetched", "new", "changed", "unchanged", "deleted", "skipped", "invalid", "failed")
+    return f"{dag_id} {run_id}: " + " · ".join(f"{k} {report.get(k, 0)}" for k in keys)
 
 
 def counts(report: dict[str, Any]) -> dict[str, int]:

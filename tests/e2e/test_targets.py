@@ -15,7 +15,7 @@ from devkit.airflow_env import LocalAirflow
 from devkit.openregister_server import OpenRegisterServer
 from openconnector.db.store import Store
 from tests.e2e.conftest import COUNT, Scenario
-from tests.e2e.test_sync_dag import counts, properties, run_sync
+from tests.e2e.test_sync_dag import counts, describe, properties, run_sync
 from tests.integration.targets.crm_api import CrmApi
 
 pytestmark = pytest.mark.e2e
@@ -86,6 +86,9 @@ def test_a_crash_between_the_write_and_the_contract_leaves_no_duplicate(
     assert len(contracts) == COUNT
     assert len({c["target_id"] for c in contracts}) == COUNT
     report = airflow.xcom(scenario.dag_id, run_id, "write")
+    print(describe(scenario.dag_id, run_id, report))
+    print(f"after the crash and the retried write: {len(objects) - before} objects in the OpenRegister for "
+          f"{COUNT} source objects, {len(contracts)} contracts, {len({c['target_id'] for c in contracts})} distinct target ids")
     assert (report["new"], report["failed"], report["invalid"]) == (COUNT, 0, 0)
 
 
@@ -98,6 +101,8 @@ def test_an_api_that_assigns_ids_gets_no_duplicate_after_a_lost_answer(
     if state == "failed":  # the write task may give up on the batch and be retried
         _clear_and_wait(airflow, scenario.dag_id, run_id, "write")
     report = airflow.xcom(scenario.dag_id, run_id, "write")
+    print(describe(scenario.dag_id, run_id, report))
+    print(f"after the lost answer: {len(crm.companies)} companies in the API for {COUNT} source objects")
     assert (report["new"], report["invalid"], report["failed"]) == (COUNT, 0, 0)
     assert len(crm.companies) == COUNT, "the lost create was sent again: a duplicate"
     lookups = [r for r in crm.requests if r.method == "GET" and r.path == "/companies"]

@@ -65,3 +65,20 @@ def test_strict_mode_fails_the_dag_file(include_dir: Path, tmp_path: Path, monke
     bag = _dagbag(dags)
     assert bag.dags == {}
     assert "broken.yaml: source: Input should be a valid dictionary" in bag.import_errors[str(dags / "synchronizations.py")]
+
+
+def test_source_and_target_pools_hold_the_fetch_and_write_tasks(tmp_path: Path) -> None:
+    from openconnector.dag_factory import build_dag
+    from openconnector.spec.loader import load_spec
+
+    spec_file = tmp_path / "crm_push.yaml"
+    spec_file.write_text(
+        "id: crm_push\nname: CRM push\n"
+        "source: {connection: registry, endpoint: /companies, pool: registry_api}\n"
+        "target: {type: api, connection: crm, pool: crm_api, create: {endpoint: /companies},"
+        " update: {endpoint: '/companies/{targetId}'}, delete: {endpoint: '/companies/{targetId}'}}\n"
+    )
+    dag = build_dag(load_spec(spec_file, check_references=False))
+    assert dag.get_task("fetch").pool == "registry_api"
+    assert dag.get_task("write").pool == "crm_api"
+    assert dag.get_task("hash_diff").pool == "default_pool"

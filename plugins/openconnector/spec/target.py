@@ -40,6 +40,10 @@ class _HttpTarget(Spec):
     batch_size: int = Field(default=100, ge=1, le=10_000, description="Writes handed to the target per batch.")
     concurrency: int = Field(default=4, ge=1, le=64, description="Parallel HTTP requests inside a batch.")
     timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for one answer.")
+    pool: str | None = Field(
+        default=None,
+        description="Airflow pool of the write task, so parallel syncs cannot overload one target; default: the default pool.",
+    )
 
 
 class OpenRegisterTarget(_HttpTarget):

@@ -8,7 +8,7 @@ import pytest
 
 from openconnector.core.mapping import Bindings, Mapping, parse_model
 from openconnector.core.mapping.casts import ACCEPTED, DELETE, parse_cast, parse_casts
-from openconnector.core.mapping.php import CastError
+from openconnector.core.php import CastError
 from openconnector.errors import MappingError, SpecError
 
 RUN = Bindings("sync", "2025-06-01T12:00:00+00:00")

@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from openconnector.core import paths
-from openconnector.core.mapping import php, textcodecs
-from openconnector.core.mapping.php import CastError
+from openconnector.core import paths, php
+from openconnector.core.mapping import textcodecs
+from openconnector.core.php import CastError
 
 #: Returned by a cast that removes its key from the output (keyCantBeValue, unsetIfValue==).
 DELETE: Final = object()

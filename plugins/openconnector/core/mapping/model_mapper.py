@@ -31,8 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Final
 
-from openconnector.core import paths
-from openconnector.core.mapping import php
+from openconnector.core import paths, php
 from openconnector.core.mapping.bindings import Clock
 from openconnector.core.mapping.casts import DELETE, Cast
 from openconnector.core.mapping.engine import UNDEFINED, Expression, compile_expression

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
-from openconnector.core.mapping.php import CastError
+from openconnector.core.php import CastError
 
 # htmlentities() with PHP 8.1's default flags (ENT_QUOTES | ENT_SUBSTITUTE | ENT_HTML401): every
 # character that has an HTML 4.01 named entity, and the single quote as &#039;.

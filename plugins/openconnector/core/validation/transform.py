@@ -23,7 +23,8 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from openconnector.core.validation.phpish import JSON_TYPES, loosely_contains_null, php_empty
+from openconnector.core.php import is_empty
+from openconnector.core.validation.phpish import JSON_TYPES, loosely_contains_null
 
 UUID_REFERENCE = r"^([a-z]+-)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}|[0-9]+)$"
 
@@ -80,7 +81,7 @@ def first_level_property(definition: dict[str, Any]) -> dict[str, Any]:
     """Copy a first-level definition the way ``getSchemaObject`` does."""
     if definition.get("properties") is not None:
         return _nested_object(definition)
-    return {key: value for key, value in definition.items() if key != "required" and not php_empty(value)}
+    return {key: value for key, value in definition.items() if key != "required" and not is_empty(value)}
 
 
 def resolve_self_reference(prop: dict[str, Any], slug: str) -> None:
@@ -179,7 +180,7 @@ def _nested_object(definition: dict[str, Any]) -> dict[str, Any]:
         "type": "object",
         "required": [name for name, sub in subs.items() if sub.get("required") is True],
         "properties": {
-            name: {key: value for key, value in sub.items() if not (key == "oneOf" and php_empty(value))}
+            name: {key: value for key, value in sub.items() if not (key == "oneOf" and is_empty(value))}
             for name, sub in subs.items()
         },
     }
@@ -208,7 +209,7 @@ def _related_object(schema: dict[str, Any]) -> None:
     whole: dict[str, Any] = {"type": "object"}
     for key in ("properties", "required", "$ref"):
         value = schema.pop(key, None)
-        if not php_empty(value):
+        if not is_empty(value):
             whole[key] = value
     schema.pop("type", None)
     schema["oneOf"] = [whole, uuid_string()]

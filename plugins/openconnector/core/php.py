@@ -1,9 +1,10 @@
-"""PHP 8 value semantics that OpenConnector's casts depend on, for JSON values.
+"""PHP 8 value semantics for JSON values, which OpenConnector's casts and OpenRegister's validation rely on.
 
 OpenConnector's casts are PHP type juggling: ``(int) "12abc"`` is 12, ``"1" == "01"`` is true and
-``empty("0")`` is true. The casts in ``casts`` call these helpers so each rule is written once.
-Where PHP would throw a TypeError (``strtolower([])``, ``"abc" / 100``) these raise ``CastError``,
-which the mapper reports as an error of that object.
+``empty("0")`` is true; OpenRegister decides what to validate with ``empty()`` and renders values in
+its messages as PHP prints them. Both call these helpers, so each rule is written once. Where PHP
+would throw a TypeError (``strtolower([])``, ``"abc" / 100``) these raise ``CastError``, which the
+mapper reports as an error of that object.
 """
 
 from __future__ import annotations
