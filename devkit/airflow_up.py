@@ -23,7 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source-port", type=int, default=DEMO_PORT)
     args = parser.parse_args(argv)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # SIGINT explicitly too: a shell starting this in the background hands it SIGINT ignored, and
+    # Ctrl-C (or kill -INT) must still stop everything.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
     with DemoSource(count=350, page_size=50, port=args.source_port) as source:
         print(f"Demo source on {source.url}/api/companies", flush=True)
         with LocalAirflow(port=args.port) as airflow:
@@ -32,10 +35,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"Logs: {airflow.home / 'logs'}\nPress Ctrl-C to stop everything.\n",
                 flush=True,
             )
-            try:
-                while not stop.wait(1):
-                    pass
-            except KeyboardInterrupt:
+            while not stop.wait(1):
                 pass
             print("Stopping Airflow ...", flush=True)
     return 0
