@@ -24,7 +24,6 @@ from openconnector.core.paths import MISSING, get_path
 from openconnector.db import copyfmt
 from openconnector.db.store import CopyWriter, Store
 from openconnector.errors import OpenConnectorError
-from openconnector.pipeline.collector import PausedCollector
 from openconnector.pipeline.context import RunContext
 from openconnector.pipeline.metrics import StageClock
 from openconnector.spec.synchronization import SynchronizationSpec
@@ -93,12 +92,10 @@ def run_fetch(spec: SynchronizationSpec, ctx: RunContext, store: Store, source: 
     stager = _Stager(store.objects_copier(run), spec.source.id_position, source.matches)
     pages = 0
     try:
-        with PausedCollector() as collector:
-            for page in source.pages:
-                pages += 1
-                stager.add_page(page.number, page.objects)
-                collector.tick(len(page.objects))
-                log.info("Page %d: %d objects (%d so far)", page.number, len(page.objects), stager.count)
+        for page in source.pages:
+            pages += 1
+            stager.add_page(page.number, page.objects)
+            log.info("Page %d: %d objects (%d so far)", page.number, len(page.objects), stager.count)
     finally:
         stager.close()
     store.finish_staging(run)

@@ -17,7 +17,6 @@ from openconnector.core.mapping import Bindings, Mapper
 from openconnector.db import copyfmt
 from openconnector.db.store import RunRow, Store
 from openconnector.errors import MappingError, StagingError
-from openconnector.pipeline.collector import PausedCollector
 from openconnector.pipeline.context import RunContext
 from openconnector.pipeline.metrics import StageClock
 from openconnector.targets import InvalidObject, Target, derived_target_id
@@ -49,17 +48,15 @@ def run_map(
     rows = store.stream_to_map(run.id, first=first, last=last)
     # The COPY is synchronous here: the connection is also streaming the objects to map (a named
     # cursor), and psycopg2 does not interleave the two safely from two threads.
-    with PausedCollector() as collector:
-        for seq, page, origin_id, wide, body, contract_target_id in rows:
-            line, ok = _map_one(ctx, mapper, target, bindings.for_object(origin_id, {"page": page}), seq, body,
-                                wide, contract_target_id)
-            buffer += line
-            mapped += 1
-            errors += not ok
-            collector.tick()
-            if len(buffer) >= FLUSH_BYTES:
-                store.copy_mapped(run.id, partition, bytes(buffer))
-                buffer.clear()
+    for seq, page, origin_id, wide, body, contract_target_id in rows:
+        line, ok = _map_one(ctx, mapper, target, bindings.for_object(origin_id, {"page": page}), seq, body,
+                            wide, contract_target_id)
+        buffer += line
+        mapped += 1
+        errors += not ok
+        if len(buffer) >= FLUSH_BYTES:
+            store.copy_mapped(run.id, partition, bytes(buffer))
+            buffer.clear()
     if buffer:
         store.copy_mapped(run.id, partition, bytes(buffer))
     store.analyze_mapped(run.id, partition)
