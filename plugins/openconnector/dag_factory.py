@@ -78,7 +78,7 @@ def build_dag(spec: SynchronizationSpec) -> DAG:
             task_id="map", spec=spec, map_index_template="partition {{ task.partition }}"
         ).expand(partition=fetch.output)  # fetch returns the partition numbers; [] skips the map
         diff = HashDiffOperator(task_id="hash_diff", spec=spec, trigger_rule=TriggerRule.NONE_FAILED)
-        write = WriteObjectsOperator(task_id="write", spec=spec, pool=getattr(spec.target, "pool", None) or "default_pool")
+        write = WriteObjectsOperator(task_id="write", spec=spec, pool=spec.target.pool or "default_pool")
         fetch >> mapped >> diff >> write
     return dag
 

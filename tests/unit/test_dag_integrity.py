@@ -82,3 +82,15 @@ def test_source_and_target_pools_hold_the_fetch_and_write_tasks(tmp_path: Path) 
     assert dag.get_task("fetch").pool == "registry_api"
     assert dag.get_task("write").pool == "crm_api"
     assert dag.get_task("hash_diff").pool == "default_pool"
+
+
+def test_the_register_target_takes_a_pool_too(tmp_path: Path) -> None:
+    from openconnector.dag_factory import build_dag
+    from openconnector.spec.loader import load_spec
+
+    spec_file = tmp_path / "companies.yaml"
+    spec_file.write_text(
+        "id: companies\nname: Companies\nsource: {connection: registry, endpoint: /companies}\n"
+        "target: {type: register, register: demo, schema: company, pool: contracts_db}\n"
+    )
+    assert build_dag(load_spec(spec_file, check_references=False)).get_task("write").pool == "contracts_db"

@@ -22,7 +22,16 @@ PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 RESERVED_NAMES = ("targetId", "originId", "runTimestamp")
 
 
-class RegisterTarget(Spec):
+class _Target(Spec):
+    """What every target has: the Airflow pool its write task runs in."""
+
+    pool: str | None = Field(
+        default=None,
+        description="Airflow pool of the write task, so parallel syncs cannot overload one target; default: the default pool.",
+    )
+
+
+class RegisterTarget(_Target):
     """The built-in register store: OpenRegister-shaped objects in the contracts Postgres.
 
     ``register`` names a file in ``include/registers/``; ``schema`` one of the schemas it declares.
@@ -33,17 +42,13 @@ class RegisterTarget(Spec):
     schema_slug: str = Field(alias="schema", pattern=_SLUG)
 
 
-class _HttpTarget(Spec):
+class _HttpTarget(_Target):
     """What every HTTP target has: the connection, and how many writes go out at once."""
 
     connection: str = Field(min_length=1, description="Airflow connection id: base URL and credentials.")
     batch_size: int = Field(default=100, ge=1, le=10_000, description="Writes handed to the target per batch.")
     concurrency: int = Field(default=4, ge=1, le=64, description="Parallel HTTP requests inside a batch.")
     timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for one answer.")
-    pool: str | None = Field(
-        default=None,
-        description="Airflow pool of the write task, so parallel syncs cannot overload one target; default: the default pool.",
-    )
 
 
 class OpenRegisterTarget(_HttpTarget):

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 
 #: Keys OpenRegister drops from a written object (its controllers filter them); we drop them too.
 _RESERVED = frozenset({"uuid", "register", "schema"})
-_DROPPED = _RESERVED | {"id"}  # ``id`` is taken as the object's UUID, not stored as a property
-_DROPPED_PREFIXES = frozenset({"_", "@"})
 _MAX_REPORTED_ISSUES = 5
 
 
@@ -93,9 +91,7 @@ def split_register_object(mapped: Any) -> tuple[dict[str, Any], str | None]:
         kind = "array" if isinstance(mapped, list) else type(mapped).__name__
         raise InvalidObject(f"the mapping result is a JSON {kind}, not an object")
     requested = mapped.get("id")
-    body = mapped
-    if any(k in _DROPPED or k[:1] in _DROPPED_PREFIXES for k in mapped):  # a copy only when a key must go
-        body = {k: v for k, v in mapped.items() if k not in _DROPPED and k[:1] not in _DROPPED_PREFIXES}
+    body = {k: v for k, v in mapped.items() if k != "id" and k not in _RESERVED and not k.startswith(("_", "@"))}
     return body, (str(requested) if requested is not None else None)
 
 
