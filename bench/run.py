@@ -216,11 +216,18 @@ def _shutdown(home: Path, keep: bool) -> None:
 def _postgres_version(db: dict[str, Any]) -> str:
     import psycopg2
 
+    from openconnector.db.embedded import EMBEDDED_SETTINGS
+
     conn = psycopg2.connect(**db)
     try:
         with conn.cursor() as cur:
             cur.execute("SHOW server_version")
-            return f"PostgreSQL {cur.fetchone()[0]} (embedded, stock settings)"
+            version = cur.fetchone()[0]
+            changed = []
+            for name in EMBEDDED_SETTINGS:
+                cur.execute("SELECT current_setting(%s)", (name,))
+                changed.append(f"{name}={cur.fetchone()[0]}")
+            return f"PostgreSQL {version} (embedded; stock settings but {', '.join(changed)})"
     finally:
         conn.close()
 

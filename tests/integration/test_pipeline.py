@@ -150,6 +150,9 @@ def test_unchanged_changed_removed_and_forced(store: Store, include_dir: Path) -
     assert (back.counts.new, back.counts.changed) == (1, 1)
     reappeared = next(c for c in store.contracts(spec.id) if c["origin_id"] == records(5)[4]["id"])
     assert reappeared["target_id"] == before[reappeared["origin_id"]]["target_id"]
+    live = {o["id"] for o in store.list_register_objects("demo", "company") if o["@self"]["synchronization"] == spec.id}
+    assert reappeared["target_id"] in live, "the soft-deleted register object did not come back"
+    assert len(live) == 40
 
 
 def test_windowed_and_test_runs_delete_nothing(store: Store, include_dir: Path) -> None:

@@ -232,8 +232,26 @@ ANALYZE_PLAN: Final = "ANALYZE {plan}"
 
 # --- write: contracts and contract log (every target) --------------------------------------------
 
-UPSERT_WRITTEN_CONTRACTS: Final = """
-INSERT INTO openconnector.contracts AS c (
+# Written objects update the contracts they have and insert the ones they lack, in that order. Two
+# plain statements instead of one INSERT ... ON CONFLICT: the upsert pays a speculative insertion per
+# row even when nothing conflicts (measured: a third of the cost of a million new rows). The NOT EXISTS
+# reads the live table, so a retried write after a partial one still inserts each contract once.
+UPDATE_WRITTEN_CONTRACTS: Final = """
+UPDATE openconnector.contracts c
+SET target_id = p.target_id, origin_hash = p.origin_hash, target_hash = p.target_hash,
+    mapping_fingerprint = %(fingerprint)s,
+    source_last_changed = CASE WHEN c.origin_hash IS DISTINCT FROM p.origin_hash THEN %(now)s
+                               ELSE c.source_last_changed END,
+    source_last_checked = %(now)s, source_last_synced = %(now)s,
+    target_last_changed = %(now)s, target_last_synced = %(now)s,
+    target_last_action = p.action, last_run_seen = %(run)s, updated = %(now)s
+FROM {plan} p
+WHERE p.action IN ('create', 'update') {only_written} {part}
+  AND c.synchronization_id = %(sync)s AND c.origin_id = p.origin_id
+"""
+
+INSERT_WRITTEN_CONTRACTS: Final = """
+INSERT INTO openconnector.contracts (
     synchronization_id, origin_id, target_id, origin_hash, target_hash, mapping_fingerprint,
     source_last_changed, source_last_checked, source_last_synced,
     target_last_changed, target_last_synced, target_last_action, last_run_seen)
@@ -241,14 +259,8 @@ SELECT %(sync)s, p.origin_id, p.target_id, p.origin_hash, p.target_hash, %(finge
        %(now)s, %(now)s, %(now)s, %(now)s, %(now)s, p.action, %(run)s
 FROM {plan} p
 WHERE p.action IN ('create', 'update') {only_written} {part}
-ON CONFLICT (synchronization_id, origin_id) DO UPDATE SET
-    target_id = EXCLUDED.target_id, origin_hash = EXCLUDED.origin_hash, target_hash = EXCLUDED.target_hash,
-    mapping_fingerprint = EXCLUDED.mapping_fingerprint,
-    source_last_changed = CASE WHEN c.origin_hash IS DISTINCT FROM EXCLUDED.origin_hash
-                               THEN EXCLUDED.source_last_changed ELSE c.source_last_changed END,
-    source_last_checked = EXCLUDED.source_last_checked, source_last_synced = EXCLUDED.source_last_synced,
-    target_last_changed = EXCLUDED.target_last_changed, target_last_synced = EXCLUDED.target_last_synced,
-    target_last_action = EXCLUDED.target_last_action, last_run_seen = EXCLUDED.last_run_seen, updated = %(now)s
+  AND NOT EXISTS (SELECT 1 FROM openconnector.contracts c
+                  WHERE c.synchronization_id = %(sync)s AND c.origin_id = p.origin_id)
 """
 
 # Unchanged objects that were mapped (their source or the mapping changed, the result did not): keep
@@ -360,16 +372,26 @@ RETURNING id
 # openconnector.register_objects renders them in OpenRegister's shape (``id``, ``@self``). An update
 # keeps the object's ``created``; a write of a soft-deleted object brings it back, as OpenRegister's
 # POST-with-id does.
-UPSERT_REGISTER_OBJECTS: Final = """
-INSERT INTO openconnector.objects AS t
+UPDATE_REGISTER_OBJECTS: Final = """
+UPDATE openconnector.objects t
+SET data = m.body, updated = %(now)s, deleted = NULL, deleted_reason = NULL,
+    synchronization_id = %(sync)s, origin_id = p.origin_id
+FROM {plan} p
+JOIN ({mapped_union}) m ON m.seq = p.seq
+WHERE p.action IN ('create', 'update') {part}
+  AND t.register_id = %(register)s AND t.schema_id = %(schema)s AND t.uuid = p.target_id::uuid
+"""
+
+# As for contracts: update what exists (above), then a plain INSERT of the rest.
+INSERT_REGISTER_OBJECTS: Final = """
+INSERT INTO openconnector.objects
     (register_id, schema_id, uuid, data, created, updated, deleted, deleted_reason, synchronization_id, origin_id)
 SELECT %(register)s, %(schema)s, p.target_id::uuid, m.body, %(now)s, %(now)s, NULL, NULL, %(sync)s, p.origin_id
 FROM {plan} p
 JOIN ({mapped_union}) m ON m.seq = p.seq
 WHERE p.action IN ('create', 'update') {part}
-ON CONFLICT (register_id, schema_id, uuid) DO UPDATE SET
-    data = EXCLUDED.data, updated = EXCLUDED.updated, deleted = NULL, deleted_reason = NULL,
-    synchronization_id = EXCLUDED.synchronization_id, origin_id = EXCLUDED.origin_id
+  AND NOT EXISTS (SELECT 1 FROM openconnector.objects t
+                  WHERE t.register_id = %(register)s AND t.schema_id = %(schema)s AND t.uuid = p.target_id::uuid)
 """
 
 SOFT_DELETE_REGISTER_OBJECTS: Final = """

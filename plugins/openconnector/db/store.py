@@ -288,13 +288,13 @@ class Store:
         part: tuple[int, int] | None = None,
     ) -> None:
         """Bring contracts in line with a plan written as a whole: created/updated, deleted, then the rest."""
-        # The upsert goes last: every statement before it joins the contracts as the planner last saw
+        # The insert goes last: every statement before it joins the contracts as the planner last saw
         # them, while after it a table that just grew by a million rows still has statistics saying
         # it is small (and a nested loop over it takes minutes).
         self.touch_unwritten_contracts(run, sync=sync, fingerprint=fingerprint, partitions=partitions, now=now,
                                        part=part)
         params = dict(sync=sync, fingerprint=fingerprint, run=run, now=now)
-        for template in (sql.MARK_DELETED_CONTRACTS, sql.UPSERT_WRITTEN_CONTRACTS):
+        for template in (sql.MARK_DELETED_CONTRACTS, sql.UPDATE_WRITTEN_CONTRACTS, sql.INSERT_WRITTEN_CONTRACTS):
             statement = sql.staging_sql(template, run, partitions, only_written="", part=sql.part_filter(part))
             self._execute(statement, params).close()
 
@@ -362,7 +362,7 @@ class Store:
         if done:
             only = "AND p.write_status = 'done' AND p.origin_id = ANY(%(done)s)"
             contract_params = dict(sync=sync, fingerprint=fingerprint, run=run, now=now, done=done)
-            for template in (sql.UPSERT_WRITTEN_CONTRACTS, sql.MARK_DELETED_CONTRACTS):
+            for template in (sql.UPDATE_WRITTEN_CONTRACTS, sql.INSERT_WRITTEN_CONTRACTS, sql.MARK_DELETED_CONTRACTS):
                 self._execute(sql.staging_sql(template, run, partitions, only_written=only), contract_params).close()
 
     def clear_contract_log(self, run: int) -> None:
@@ -408,10 +408,11 @@ class Store:
         self, run: int, *, sync: str, register: int, schema: int, partitions: int, now: dt.datetime,
         part: tuple[int, int] | None = None,
     ) -> None:
-        """Upsert created/updated objects and soft-delete vanished ones in the register store."""
+        """Write created/updated objects and soft-delete vanished ones in the register store."""
         params = dict(sync=sync, register=register, schema=schema, now=now)
-        # Deletes first, for the same reason as in apply_contracts: the upsert may grow the table a lot.
-        for template in (sql.SOFT_DELETE_REGISTER_OBJECTS, sql.UPSERT_REGISTER_OBJECTS):
+        # Deletes first and the insert last, for the same reason as in apply_contracts: the insert may
+        # grow the table a lot. The update must come before the insert, or it would rewrite what it inserted.
+        for template in (sql.SOFT_DELETE_REGISTER_OBJECTS, sql.UPDATE_REGISTER_OBJECTS, sql.INSERT_REGISTER_OBJECTS):
             self._execute(sql.staging_sql(template, run, partitions, part=sql.part_filter(part)), params).close()
 
     def list_register_objects(self, register: str, schema: str, *, deleted: bool = False) -> list[dict[str, Any]]:

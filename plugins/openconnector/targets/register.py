@@ -91,8 +91,26 @@ def split_register_object(mapped: Any) -> tuple[dict[str, Any], str | None]:
         kind = "array" if isinstance(mapped, list) else type(mapped).__name__
         raise InvalidObject(f"the mapping result is a JSON {kind}, not an object")
     requested = mapped.get("id")
-    body = {k: v for k, v in mapped.items() if k != "id" and k not in _RESERVED and not k.startswith(("_", "@"))}
+    dropped = _dropped_keys(tuple(mapped))
+    body = {k: v for k, v in mapped.items() if k not in dropped} if dropped else mapped
     return body, (str(requested) if requested is not None else None)
+
+
+#: Keys to drop per key sequence ("shape") of mapped objects. A mapping gives a handful of shapes, so
+#: the per-key test runs once per shape instead of once per object (it was 8 us of a ~100 us map step).
+_SHAPES: dict[tuple[str, ...], frozenset[str]] = {}
+_MAX_SHAPES = 4096
+
+
+def _dropped_keys(shape: tuple[str, ...]) -> frozenset[str]:
+    dropped = _SHAPES.get(shape)
+    if dropped is None:
+        if len(_SHAPES) >= _MAX_SHAPES:
+            _SHAPES.clear()
+        dropped = _SHAPES[shape] = frozenset(
+            k for k in shape if k == "id" or k in _RESERVED or k.startswith(("_", "@"))
+        )
+    return dropped
 
 
 def issues_message(issues: list[ValidationIssue], schema_label: str) -> str:

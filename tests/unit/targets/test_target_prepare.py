@@ -40,6 +40,21 @@ def test_local_schema_validates_exactly_like_the_builtin_store(include_dir: Path
     assert remote.prepare({**GOOD, "_x": 1, "@self": {}, "schema": 2}).body == GOOD
 
 
+def test_reserved_keys_are_dropped_whatever_the_order_and_number_of_shapes(include_dir: Path) -> None:
+    target = openregister(register="7", schema="12")
+    # Keys are dropped by name per key sequence ("shape"); each shape must get its own answer, also
+    # after many shapes have been seen.
+    for n in range(5000):
+        extra = {f"k{n}": n}
+        assert target.prepare({**extra, "uuid": "u", "name": "x"}).body == {**extra, "name": "x"}
+        assert target.prepare({"name": "x", **extra}).body == {"name": "x", **extra}
+    mapped = {"id": "own", "name": "x", "@self": {}, "_meta": 1, "register": 3, "schema": 4, "uuid": "u"}
+    for _ in range(2):  # the second time from the cache
+        prepared = target.prepare(mapped)
+        assert (prepared.body, prepared.requested_id) == ({"name": "x"}, "own")
+    assert mapped["_meta"] == 1, "prepare must not change the mapping's result"
+
+
 def test_without_a_local_schema_only_the_shape_is_checked(include_dir: Path) -> None:
     target = openregister(register="7", schema="12")  # numeric ids: no register file to validate with
     assert target.prepare({"name": "x"}).body == {"name": "x"}

@@ -109,6 +109,12 @@ class Mapper:
         self._compiled = _compile(mapping)
         self._local = threading.local()
 
+    @property
+    def reads_object_bindings(self) -> bool:
+        """Tell whether the mapping reads variables (``$originId``, ``$source``...): if not, callers may
+        pass the run's bindings for every object instead of building one per object."""
+        return self._compiled.needs_variables
+
     def apply(self, obj: Any, bindings: Bindings | None) -> Any:
         """Map ``obj``; raise MappingError naming the mapping file, the target or expression, and the code."""
         compiled = self._compiled if threading.get_ident() == self._owner else self._for_this_thread()
@@ -135,7 +141,7 @@ class _Compiled:
     def __init__(self, label: str, clock: Clock | None, needs_variables: bool) -> None:
         self._label = label
         self._clock = clock
-        self._needs_variables = needs_variables
+        self.needs_variables = needs_variables
         self._last_bindings: Bindings | None = None
         self._variables: dict[str, Any] | None = None
 
@@ -148,7 +154,7 @@ class _Compiled:
     def _variables_for(self, bindings: Bindings | None) -> dict[str, Any] | None:
         variables = None
         if bindings is not None:
-            if self._needs_variables:
+            if self.needs_variables:
                 if bindings is not self._last_bindings:
                     self._variables, self._last_bindings = bindings.variables(), bindings
                 variables = self._variables
