@@ -28,11 +28,14 @@ class Peak:
 class TaskMemorySampler:
     """Sample every Airflow task process every ``interval`` seconds until stopped.
 
-    Half a second: a stage streams, so its memory is flat for seconds at a time, and each sample walks
-    ``/proc``, which costs CPU the synchronization being measured would otherwise have.
+    Half a second: a stage streams, so its memory is flat for seconds at a time, and each sample costs
+    CPU the synchronization being measured would otherwise have. RSS comes from ``statm`` (cheap); PSS
+    from ``smaps_rollup``, which walks the whole address space, only every ``pss_every``-th sample
+    (reading both every half second took ~9% of a core during a run).
     """
 
     interval: float = 0.5
+    pss_every: int = 6
     peaks: dict[str, Peak] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -48,11 +51,14 @@ class TaskMemorySampler:
             self._thread.join(5)
 
     def _run(self) -> None:
+        sample = 0
         while not self._stop.wait(self.interval):
+            sample += 1
             for pid, ti_id in _task_processes():
-                rss, pss = _memory_mb(pid)
                 peak = self.peaks.setdefault(ti_id, Peak())
-                peak.rss_mb, peak.pss_mb = max(peak.rss_mb, rss), max(peak.pss_mb, pss)
+                peak.rss_mb = max(peak.rss_mb, _rss_mb(pid))
+                if sample % self.pss_every == 1 or not peak.pss_mb:
+                    peak.pss_mb = max(peak.pss_mb, _pss_mb(pid))
 
 
 def _task_processes() -> list[tuple[int, str]]:
@@ -69,15 +75,23 @@ def _task_processes() -> list[tuple[int, str]]:
     return found
 
 
-def _memory_mb(pid: int) -> tuple[float, float]:
-    """Return (RSS, PSS) of one process in MB, or zeros if it ended meanwhile."""
-    rss = pss = 0
+_PAGE_MB = os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
+def _rss_mb(pid: int) -> float:
+    """Return the RSS of one process in MB, or zero if it ended meanwhile."""
+    try:
+        return round(int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE_MB, 1)
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _pss_mb(pid: int) -> float:
+    """Return the PSS of one process in MB, or zero if it ended meanwhile."""
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Rss:"):
-                rss = int(line.split()[1])
-            elif line.startswith("Pss:"):
-                pss = int(line.split()[1])
+            if line.startswith("Pss:"):
+                return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
-    return round(rss / 1024, 1), round(pss / 1024, 1)
+    return 0.0
