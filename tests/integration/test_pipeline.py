@@ -108,6 +108,28 @@ def test_duplicate_origin_ids_keep_the_first(store: Store, include_dir: Path) ->
     assert errors == [f"duplicate origin id '{objects[1]['id']}': the source listed it more than once; the first one was used"]
 
 
+def test_a_target_id_requested_twice_keeps_the_first_and_the_run_goes_on(store: Store, include_dir: Path) -> None:
+    # The mapping takes the object's id from a source field that is not unique (a data bug): one target
+    # object must never be written by two source objects, and the rest of the run must not suffer.
+    (include_dir / "mappings" / "own_id.jsonata").write_text(
+        '{"id": ownId, "registrationNumber": registration.number, "name": name.legal, "status": "active"}'
+    )
+    spec = make_spec(include_dir)
+    path = include_dir / "synchronizations" / f"{spec.id}.yaml"
+    path.write_text(spec.text.replace("demo_companies.jsonata", "own_id.jsonata"))
+    spec = load_spec(path)
+    shared, own = "0b7e2f3c-52d8-4a4e-9a55-6f1d1f6b8a01", "5c3f0e0a-1c7d-4f4b-8f3e-2b9d7a6c4e02"
+    objects = [dict(r, ownId=uid) for r, uid in zip(records(4), [shared, own, shared, None], strict=True)]
+    report = sync(store, spec, objects)
+    assert counts(report) == (4, 3, 0, 0, 0, 0, 1)
+    stored = {o["@self"]["originId"]: o for o in store.list_register_objects("demo", "company")
+              if o["@self"]["synchronization"] == spec.id}
+    assert stored[objects[0]["id"]]["id"] == shared
+    assert objects[2]["id"] not in stored
+    [error] = [e["error"] for e in store.contract_log(report.run_id) if e["action"] == "invalid"]
+    assert error.startswith(f"duplicate target id '{shared}': an earlier object of this run has it")
+
+
 def test_conditions_skip_objects_and_never_touch_the_target(store: Store, include_dir: Path) -> None:
     spec = make_spec(include_dir, conditions="{'==': [{var: status}, ACTIVE]}")
     objects = records(30)

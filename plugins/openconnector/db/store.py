@@ -250,10 +250,14 @@ class Store:
 
     # --- hash-diff ----------------------------------------------------------------------------------
 
-    def build_plan(self, run: int, *, sync: str, partitions: int, force: bool) -> None:
-        """Classify every staged object (create/update/unchanged/skipped/invalid) into the run's plan."""
+    def build_plan(self, run: int, *, sync: str, partitions: int, force: bool, requested_ids: bool = True) -> None:
+        """Classify every staged object (create/update/unchanged/skipped/invalid) into the run's plan.
+
+        :param requested_ids: whether the mapping asked for target ids (only those can repeat).
+        """
         self._execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(sql.staging_table(run, "plan"))).close()
-        self._execute(sql.staging_sql(sql.CREATE_PLAN, run, partitions), {"sync": sync, "force": force}).close()
+        template = sql.CREATE_PLAN.replace("{target_dups}", sql.TARGET_DUPS if requested_ids else sql.NO_TARGET_DUPS)
+        self._execute(sql.staging_sql(template, run, partitions), {"sync": sync, "force": force}).close()
 
     def add_deletions(self, run: int, *, sync: str) -> None:
         """Add a 'delete' plan row for every live contract whose object is absent from this fetch."""

@@ -36,7 +36,9 @@ def run_diff(spec: SynchronizationSpec, ctx: RunContext, store: Store, run: RunR
     """Build the run's plan and return its counts."""
     clock = StageClock()
     partitions = check_staging(store, run)
-    store.build_plan(run.id, sync=spec.id, partitions=partitions, force=ctx.force)
+    # A map partition recorded before this count existed counts as having requested ids.
+    requested = any(int(stats.get("requested", 1)) for stats in run.stages.get("map", {}).values())
+    store.build_plan(run.id, sync=spec.id, partitions=partitions, force=ctx.force, requested_ids=requested)
     note = deletion_blocker(spec, store, run)
     if not note:
         store.add_deletions(run.id, sync=spec.id)

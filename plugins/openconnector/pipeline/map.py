@@ -41,7 +41,7 @@ def run_map(
         data_interval_end=_iso(ctx.data_interval_end),
     )
     buffer = bytearray()
-    mapped = errors = 0
+    mapped = errors = requested = 0
     first, last = partition_range(int(run.stages["fetch"]["0"]["to_map"]), partition, run.partitions)
     # Per-object bindings only for a mapping that reads them: building one costs 3 us an object.
     per_object = mapper.reads_object_bindings
@@ -50,17 +50,18 @@ def run_map(
     # cursor), and psycopg2 does not interleave the two safely from two threads.
     for seq, page, origin_id, wide, body, contract_target_id in rows:
         object_bindings = bindings.for_object(origin_id, {"page": page}) if per_object else bindings
-        line, ok = _map_one(ctx, mapper, target, object_bindings, origin_id, seq, body, wide, contract_target_id)
+        line, ok, asked = _map_one(ctx, mapper, target, object_bindings, origin_id, seq, body, wide, contract_target_id)
         buffer += line
         mapped += 1
         errors += not ok
+        requested += asked
         if len(buffer) >= FLUSH_BYTES:
             store.copy_mapped(run.id, partition, bytes(buffer))
             buffer.clear()
     if buffer:
         store.copy_mapped(run.id, partition, bytes(buffer))
     store.analyze_mapped(run.id, partition)
-    stats = clock.stats(mapped, invalid=errors, fetch_token=run.fetch_token)
+    stats = clock.stats(mapped, invalid=errors, requested=requested, fetch_token=run.fetch_token)
     store.record_stage(run.id, "map", str(partition), stats)
     store.commit()
     log.info("Partition %d/%d: mapped %d objects, %d invalid", partition + 1, run.partitions, mapped, errors)
@@ -75,21 +76,21 @@ def partition_range(to_map: int, partition: int, partitions: int) -> tuple[int, 
 def _map_one(
     ctx: RunContext, mapper: Mapper, target: Target, bindings: Bindings, origin_id: str, seq: int, body: str,
     wide: bool, contract_target_id: str | None,
-) -> tuple[bytes, bool]:
-    """Return the COPY line for one object and whether it mapped cleanly."""
+) -> tuple[bytes, bool, bool]:
+    """Return the COPY line for one object, whether it mapped cleanly, and whether it asked for a target id."""
     seq_field = str(seq).encode()
     try:
         result = mapper.apply_text(body, bindings, wide_numbers=wide)
         prepared = target.prepare(result)
     except (MappingError, InvalidObject) as exc:
-        return copyfmt.row(seq_field, copyfmt.NULL, copyfmt.NULL, copyfmt.text_field(str(exc)), copyfmt.NULL), False
+        return copyfmt.row(seq_field, copyfmt.NULL, copyfmt.NULL, copyfmt.text_field(str(exc)), copyfmt.NULL), False, False
     target_id = contract_target_id or prepared.requested_id or derived_target_id(ctx.synchronization_id, origin_id)
     # The canonical text is both what is hashed and what is stored: the mapped column is jsonb, which
     # keeps no key order, so a second serialization in the mapping's own order would be thrown away.
     canonical = canonical_json(prepared.body)
     target_hash = hashlib.sha256(canonical).hexdigest().encode()
     line = copyfmt.row(seq_field, copyfmt.text_field(target_id), target_hash, copyfmt.NULL, copyfmt.json_field(canonical))
-    return line, True
+    return line, True, prepared.requested_id is not None
 
 
 def _iso(value: Any) -> str | None:
