@@ -492,7 +492,8 @@ def staging_sql(template: str, run_id: int, partitions: int = 0, **extra: str) -
     """Fill a staging template with the run's table identifiers.
 
     ``{mapped_union}`` becomes a UNION ALL over the run's ``partitions`` mapped tables (or an empty
-    relation of the same shape when nothing was mapped).
+    relation of the same shape when nothing was mapped). ``extra`` fragments (filters, a CTE body) are
+    put in first, so they may use the table placeholders themselves.
     """
     if partitions:
         union = sql.SQL(" UNION ALL ").join(
@@ -505,11 +506,12 @@ def staging_sql(template: str, run_id: int, partitions: int = 0, **extra: str) -
             " NULL::text AS error, NULL::jsonb AS body WHERE false"
         )
     extra.setdefault("part", "")
+    for name, fragment in extra.items():
+        template = template.replace("{" + name + "}", fragment)
     return sql.SQL(template).format(
         objects=staging_table(run_id, "objects"),
         bodies=staging_table(run_id, "bodies"),
         to_map=staging_table(run_id, "to_map"),
         plan=staging_table(run_id, "plan"),
         mapped_union=union,
-        **{k: sql.SQL(v) for k, v in extra.items()},
     )

@@ -256,8 +256,9 @@ class Store:
         :param requested_ids: whether the mapping asked for target ids (only those can repeat).
         """
         self._execute(pgsql.SQL("DROP TABLE IF EXISTS {}").format(sql.staging_table(run, "plan"))).close()
-        template = sql.CREATE_PLAN.replace("{target_dups}", sql.TARGET_DUPS if requested_ids else sql.NO_TARGET_DUPS)
-        self._execute(sql.staging_sql(template, run, partitions), {"sync": sync, "force": force}).close()
+        target_dups = sql.TARGET_DUPS if requested_ids else sql.NO_TARGET_DUPS
+        statement = sql.staging_sql(sql.CREATE_PLAN, run, partitions, target_dups=target_dups)
+        self._execute(statement, {"sync": sync, "force": force}).close()
 
     def add_deletions(self, run: int, *, sync: str) -> None:
         """Add a 'delete' plan row for every live contract whose object is absent from this fetch."""
