@@ -8,6 +8,9 @@ Postgres; XCom carries counts only.
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
@@ -37,7 +40,7 @@ class SyncStageOperator(BaseOperator):
         """Run the stage; a non-retryable project error fails the task at once instead of retrying."""
         ctx = run_context(self.spec, context)
         try:
-            with ContractsHook().store() as store:
+            with heap_frozen(), ContractsHook().store() as store:
                 return self.run_stage(ctx, store, context)
         except OpenConnectorError as exc:
             if not exc.retryable:
@@ -56,6 +59,24 @@ class SyncStageOperator(BaseOperator):
         if run is None:
             raise StagingError(f"no fetch has run for {ctx.dag_run_id}; run the fetch task first")
         return run
+
+
+@contextmanager
+def heap_frozen() -> Iterator[None]:
+    """Keep the cyclic garbage collector off the objects the task process already holds, during a stage.
+
+    A task process holds ~180,000 objects of Airflow's; every full collection walks all of them, and a
+    stage that parses pages of a thousand objects triggers one every few pages. Measured outside the
+    LocalExecutor (a process with Airflow imported): a 1,000-object page parses in 27 ms with them in the
+    collector's view, 7 ms frozen; a 100,000-object fetch takes 4.7 s, 2.3-3.2 s frozen. LocalExecutor
+    workers already freeze what they hold before forking a task; other executors and ``dag.test()`` do
+    not. Objects the stage creates are collected as usual.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def run_context(spec: SynchronizationSpec, context: Context) -> RunContext:
