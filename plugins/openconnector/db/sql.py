@@ -414,6 +414,10 @@ WHERE p.action IN ('create', 'update') {part}
                   WHERE t.register_id = %(register)s AND t.schema_id = %(schema)s AND t.uuid = p.target_id::uuid)
 """
 
+# The EXISTS runs once, before anything else: a plan without deletions (every first sync) stops there.
+# Without it, while the objects table still looks empty to the planner, the update scans the objects
+# of the register and schema first, through every row a parallel writer is inserting (measured: 1.4 s
+# during a 500,000-object insert, 0.09 s with the EXISTS).
 SOFT_DELETE_REGISTER_OBJECTS: Final = """
 UPDATE openconnector.objects t
 SET deleted = %(now)s, updated = %(now)s,
@@ -421,6 +425,7 @@ SET deleted = %(now)s, updated = %(now)s,
 FROM {plan} p
 WHERE p.action = 'delete' {part} AND t.register_id = %(register)s AND t.schema_id = %(schema)s
   AND t.uuid = p.target_id::uuid
+  AND EXISTS (SELECT 1 FROM {plan} d WHERE d.action = 'delete')
 """
 
 LIST_REGISTER_OBJECTS: Final = """
